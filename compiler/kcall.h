@@ -1,0 +1,73 @@
+/* kcall.h - a call of a runtime-mini kernel, described once for every use.
+ *
+ * Lowering an op fills KCalls: the kernel, its parameter struct field by
+ * field, and its operands. The C target prints the struct as a designated
+ * initializer and the call; gpuxc's reference executor runs the same kernel
+ * on the same bytes (the builder lays the struct out as the C compiler does,
+ * and kc_end checks the size against the real struct). */
+#ifndef GPUXC_KCALL_H
+#define GPUXC_KCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KC_MAX_FIELDS 24
+#define KC_MAX_ARR 8
+#define KC_MAX_BYTES 512
+#define KC_MAX_ARGS 8
+
+/* Special operands. */
+#define KC_NULL (-1)    /* a NULL pointer (absent optional operand) */
+#define KC_SCRATCH (-2) /* the node's scratch buffer */
+
+typedef void (*KernelThunk)(const void *params, void *const *args);
+
+typedef struct KernelDef {
+  const char *fn;     /* "rt_conv_f32" */
+  const char *src;    /* runtime-mini/kernels file that defines it */
+  const char *ptype;  /* parameter struct type */
+  size_t psize;       /* sizeof the struct */
+  int nargs;          /* operands after the params pointer */
+  KernelThunk thunk;  /* calls it with args[0..nargs) */
+} KernelDef;
+
+typedef struct KField {
+  const char *name;
+  char type; /* 'i' int64, 'f' float, 'I' int64[], 'F' float[] */
+  int n;     /* array length (the struct's) */
+  int64_t iv[KC_MAX_ARR];
+  float fv[KC_MAX_ARR];
+} KField;
+
+typedef struct KCall {
+  const KernelDef *k;
+  int nf;
+  KField f[KC_MAX_FIELDS];
+  _Alignas(16) unsigned char buf[KC_MAX_BYTES];
+  size_t size;
+  int nargs;
+  int args[KC_MAX_ARGS]; /* value ids, KC_NULL or KC_SCRATCH */
+  int64_t scratch_bytes; /* size of KC_SCRATCH */
+} KCall;
+
+typedef struct KList {
+  KCall *calls;
+  int n, cap;
+} KList;
+
+const KernelDef *kernel_find(const char *fn); /* BUG if unknown */
+
+KCall *kl_add(KList *l, const char *fn);   /* begins a call of kernel fn */
+void kl_free(KList *l);
+void kl_reset(KList *l);
+
+void kc_i(KCall *k, const char *name, int64_t v);
+void kc_f(KCall *k, const char *name, float v);
+/* An int64 array field of cap elements (the struct's size); n given values,
+ * the rest zero. */
+void kc_iv(KCall *k, const char *name, const int64_t *v, int n, int cap);
+void kc_arg(KCall *k, int value_id);
+/* Checks the laid-out size against the kernel's struct. */
+void kc_end(KCall *k);
+
+#endif

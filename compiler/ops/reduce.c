@@ -1,0 +1,108 @@
+/* reduce.c - the Reduce* family. Axes come from an attribute in older opsets
+ * and from an optional input since opset 13 (ReduceSum) or 18 (the rest). */
+#include <string.h>
+
+#include "rt_kernels.h"
+#include "op.h"
+
+static const struct {
+  const char *name;
+  int op;
+} REDUCE_OPS[] = {
+    {"ReduceSum", RT_RED_SUM},         {"ReduceMean", RT_RED_MEAN},
+    {"ReduceMax", RT_RED_MAX},         {"ReduceMin", RT_RED_MIN},
+    {"ReduceProd", RT_RED_PROD},       {"ReduceL1", RT_RED_L1},
+    {"ReduceL2", RT_RED_L2},           {"ReduceLogSum", RT_RED_LOG_SUM},
+    {"ReduceLogSumExp", RT_RED_LOG_SUM_EXP}, {"ReduceSumSquare", RT_RED_SUM_SQUARE},
+};
+
+static int reduce_kind(const IrNode *n) {
+  for (size_t i = 0; i < ARRAY_LEN(REDUCE_OPS); i++)
+    if (strcmp(REDUCE_OPS[i].name, n->op_type) == 0) return REDUCE_OPS[i].op;
+  BUG("not a reduction: %s", n->op_type);
+}
+
+/* Marks the reduced dims of X in red[]; returns the keepdims flag or -1. */
+static int reduce_axes(OpCtx *c, int *red) {
+  IrValue *x = op_in(c, 0);
+  int ok = 1;
+  int64_t keep = op_attr_int(c, "keepdims", 1, &ok);
+  int64_t noop = op_attr_int(c, "noop_with_empty_axes", 0, &ok);
+  if (!ok) return -1;
+  int axes_input = strcmp(c->n->op_type, "ReduceSum") == 0 ? c->opset >= 13 : c->opset >= 18;
+  int64_t axes[IR_MAX_RANK];
+  int n = axes_input ? op_const_ints(c, 1, axes, IR_MAX_RANK)
+                     : op_attr_ints(c, "axes", axes, IR_MAX_RANK);
+  if (n == -2) return -1;
+  if (!axes_input && op_has_in(c, 1))
+    return op_invalid(c, "axes are an attribute before opset %d", c->opset);
+  for (int i = 0; i < x->rank; i++) red[i] = n <= 0 && !noop;
+  for (int i = 0; i < n; i++) {
+    int a = op_axis(c, axes[i], x->rank, "axis");
+    if (a < 0) return -1;
+    if (red[a]) return op_invalid(c, "axis %lld is listed twice", (long long)axes[i]);
+    red[a] = 1;
+  }
+  return (int)keep;
+}
+
+static int infer_reduce(OpCtx *c) {
+  static const DType T[] = {DT_F32, DT_I64, DT_UNDEF};
+  if (op_check_type(c, 0, T)) return -1;
+  int red[IR_MAX_RANK];
+  int keep = reduce_axes(c, red);
+  if (keep < 0) return -1;
+  IrValue *x = op_in(c, 0);
+  int rank = 0;
+  int64_t dims[IR_MAX_RANK];
+  for (int i = 0; i < x->rank; i++) {
+    if (!red[i])
+      dims[rank++] = x->dims[i];
+    else if (keep)
+      dims[rank++] = 1;
+  }
+  op_set_out(c, 0, x->dtype, rank, dims);
+  return 0;
+}
+
+static int lower_reduce(OpCtx *c, KList *l) {
+  int red[IR_MAX_RANK];
+  if (reduce_axes(c, red) < 0) return -1;
+  IrValue *x = op_in(c, 0);
+  int64_t stride[IR_MAX_RANK], od[IR_MAX_RANK], os[IR_MAX_RANK], rd[IR_MAX_RANK],
+      rs[IR_MAX_RANK];
+  int no = 0, nr = 0;
+  int64_t s = 1;
+  for (int i = x->rank - 1; i >= 0; i--) {
+    stride[i] = s;
+    s *= x->dims[i];
+  }
+  for (int i = 0; i < x->rank; i++) {
+    if (red[i]) {
+      rd[nr] = x->dims[i];
+      rs[nr++] = stride[i];
+    } else {
+      od[no] = x->dims[i];
+      os[no++] = stride[i];
+    }
+  }
+  KCall *k = kl_add(l, x->dtype == DT_I64 ? "rt_reduce_i64" : "rt_reduce_f32");
+  kc_i(k, "out_rank", no);
+  kc_iv(k, "out_dims", od, no, RT_MAX_RANK);
+  kc_iv(k, "out_strides", os, no, RT_MAX_RANK);
+  kc_i(k, "red_rank", nr);
+  kc_iv(k, "red_dims", rd, nr, RT_MAX_RANK);
+  kc_iv(k, "red_strides", rs, nr, RT_MAX_RANK);
+  kc_i(k, "op", reduce_kind(c->n));
+  kc_arg(k, c->n->in[0]);
+  kc_arg(k, c->n->out[0]);
+  kc_end(k);
+  return 0;
+}
+
+#define REDUCE(NAME) {NAME, "", 1, 1, 2, 1, 1, OPL_KERNEL, 0, infer_reduce, lower_reduce}
+const OpDef OPS_REDUCE[] = {
+    REDUCE("ReduceSum"),  REDUCE("ReduceMean"), REDUCE("ReduceMax"),       REDUCE("ReduceMin"),
+    REDUCE("ReduceProd"), REDUCE("ReduceL1"),   REDUCE("ReduceL2"),        REDUCE("ReduceLogSum"),
+    REDUCE("ReduceLogSumExp"), REDUCE("ReduceSumSquare"), {NULL},
+};

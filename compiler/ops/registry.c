@@ -1,0 +1,34 @@
+/* registry.c - the list of op tables. Adding an op family means adding its
+ * table here; lookups go through op_find. */
+#include <string.h>
+
+#include "op.h"
+
+extern const OpDef OPS_EW[], OPS_CONV[], OPS_GEMM[], OPS_NORM[], OPS_POOL[], OPS_SOFTMAX[],
+    OPS_REDUCE[], OPS_SHAPE[], OPS_DATA[];
+
+static const OpDef *const TABLES[] = {OPS_EW,     OPS_CONV,   OPS_GEMM,  OPS_NORM, OPS_POOL,
+                                      OPS_SOFTMAX, OPS_REDUCE, OPS_SHAPE, OPS_DATA};
+
+static int is_default_domain(const char *d) { return !d[0] || strcmp(d, "ai.onnx") == 0; }
+
+const OpDef *op_find(const char *domain, const char *name) {
+  if (!is_default_domain(domain ? domain : "")) return NULL;
+  for (size_t t = 0; t < ARRAY_LEN(TABLES); t++)
+    for (const OpDef *d = TABLES[t]; d->name; d++)
+      if (strcmp(d->name, name) == 0) return d;
+  return NULL;
+}
+
+const OpDef *const *op_all(void) {
+  static const OpDef **all;
+  if (all) return (const OpDef *const *)all;
+  int n = 0;
+  for (size_t t = 0; t < ARRAY_LEN(TABLES); t++)
+    for (const OpDef *d = TABLES[t]; d->name; d++) n++;
+  all = xcalloc((size_t)n + 1, sizeof *all);
+  n = 0;
+  for (size_t t = 0; t < ARRAY_LEN(TABLES); t++)
+    for (const OpDef *d = TABLES[t]; d->name; d++) all[n++] = d;
+  return (const OpDef *const *)all;
+}

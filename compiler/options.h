@@ -1,0 +1,29 @@
+/* options.h - what the command line asked for. */
+#ifndef GPUXC_OPTIONS_H
+#define GPUXC_OPTIONS_H
+
+#include <stdint.h>
+
+#include "ir.h"
+
+typedef struct ShapeBinding {
+  const char *name; /* input name */
+  int rank;
+  int64_t dims[IR_MAX_RANK];
+} ShapeBinding;
+
+typedef struct Options {
+  const char *input;      /* CONFIG (.yml/.yaml) or MODEL */
+  const char *out;        /* -o OUT */
+  const char *target;     /* --target; NULL: the yml's build.target, else "c" */
+  ShapeBinding shapes[32];
+  int nshapes;
+  int emit_only;          /* write OUT.src/ but do not compile it */
+  int optimize;           /* 0: --no-optimize; else the yml's build.optimize (default 2) */
+  int verbose;
+  int quiet;
+  int json;               /* inspect --json */
+  const char *dump_after; /* --dump-after=PASS: print the IR after that pass */
+} Options;
+
+#endif

@@ -1,0 +1,91 @@
+/* gpux_rt.h - types shared by every generated model and the tiny runtime.
+ *
+ * This header is copied into each generated project. It describes a model's
+ * interface (inputs, outputs, sizes) in plain C so that generic code - the
+ * command-line driver, an HTTP front end, a firmware shell - can drive any
+ * generated model without knowing it at compile time.
+ *
+ * Several generated models may be linked into one program: everything here
+ * is guarded and contains no definitions that would collide.
+ */
+#ifndef GPUX_RT_H
+#define GPUX_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Element types; the numbers are ONNX's TensorProto.DataType values. */
+typedef enum gpux_dtype {
+  GPUX_UNDEFINED = 0,
+  GPUX_FLOAT32 = 1,
+  GPUX_UINT8 = 2,
+  GPUX_INT8 = 3,
+  GPUX_UINT16 = 4,
+  GPUX_INT16 = 5,
+  GPUX_INT32 = 6,
+  GPUX_INT64 = 7,
+  GPUX_STRING = 8,
+  GPUX_BOOL = 9,
+  GPUX_FLOAT16 = 10,
+  GPUX_FLOAT64 = 11,
+  GPUX_UINT32 = 12,
+  GPUX_UINT64 = 13,
+  GPUX_BFLOAT16 = 16
+} gpux_dtype;
+
+/* One input or output of a model. Shapes are static. */
+typedef struct gpux_tensor_info {
+  const char *name;      /* the ONNX name */
+  gpux_dtype dtype;
+  int rank;
+  const int64_t *shape;  /* rank entries */
+  size_t numel;          /* product of shape */
+  size_t bytes;          /* numel * element size */
+} gpux_tensor_info;
+
+typedef struct gpux_model_info {
+  const char *name;        /* model name from gpux.yml (or the file name) */
+  const char *version;     /* model version from gpux.yml */
+  const char *target;      /* "c", "cpu", ... */
+  const char *prefix;      /* C symbol prefix of the generated API */
+  int n_inputs;
+  int n_outputs;
+  const gpux_tensor_info *inputs;
+  const gpux_tensor_info *outputs;
+  size_t arena_bytes;      /* scratch memory the model needs */
+  size_t weight_bytes;     /* constant data linked into the program */
+  size_t intermediate_bytes; /* sum of all intermediate tensors (unplanned) */
+  int n_nodes;             /* nodes in the generated schedule */
+} gpux_model_info;
+
+/* Status codes returned by <prefix>_init and <prefix>_run. */
+enum {
+  GPUX_OK = 0,
+  GPUX_ERR_ARG = 1,        /* a NULL or misaligned pointer */
+  GPUX_ERR_STATE = 2       /* the context was not initialized */
+};
+
+/* Required alignment of the arena passed to <prefix>_init. */
+#define GPUX_ARENA_ALIGN 64
+
+/* A generated model seen through function pointers, so that one driver can
+ * serve any model. main.c fills one of these from the generated API. */
+typedef struct gpux_model {
+  const gpux_model_info *(*info)(void);
+  size_t ctx_bytes;
+  int (*init)(void *ctx, void *arena);
+  /* inputs and outputs in the order of info()->inputs / ->outputs */
+  int (*run)(void *ctx, const void *const *inputs, void *const *outputs);
+} gpux_model;
+
+/* The generated executable's command-line driver (runtime-mini/cli). */
+int gpux_cli_main(const gpux_model *model, int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GPUX_RT_H */

@@ -1,0 +1,274 @@
+/* reduce.c - the Reduce* ops (RT_RED_*) on float and int64.
+ *
+ * Each op folds its inputs with one of a few "kinds" (sum, sum of |x|, sum
+ * of squares, product, max, min, sum of exp(x - shift)) and then finishes
+ * the folded value (mean, sqrt, log...). Two walks:
+ *   - per output element, over the reduced dims; the innermost reduced run
+ *     is one tight loop, with REDUCE_LANES partial results when contiguous.
+ *   - when the last output dim is contiguous in the input but the innermost
+ *     reduced dim is not (e.g. reducing over axis 0), whole output rows are
+ *     folded at once, so that the input is read contiguously.
+ * Integers wrap (computed unsigned); L2, LogSum and LogSumExp on integers
+ * compute in double and convert. */
+#include <math.h>
+
+#include "rt_kernels.h"
+#include "rt_scalar.h"
+
+#define REDUCE_LANES 16
+
+enum { REDUCE_SUM, REDUCE_ABS, REDUCE_SQ, REDUCE_PROD, REDUCE_MAX, REDUCE_MIN, REDUCE_EXP };
+
+/* The kind that op folds with. */
+static int reduce_kind(int64_t op) {
+  switch (op) {
+  case RT_RED_MAX: return REDUCE_MAX;
+  case RT_RED_MIN: return REDUCE_MIN;
+  case RT_RED_PROD: return REDUCE_PROD;
+  case RT_RED_L1: return REDUCE_ABS;
+  case RT_RED_L2:
+  case RT_RED_SUM_SQUARE: return REDUCE_SQ;
+  case RT_RED_LOG_SUM_EXP: return REDUCE_EXP;
+  default: return REDUCE_SUM; /* SUM, MEAN, LOG_SUM */
+  }
+}
+
+/* Steps the multi-index idx over dims[0 .. rank) (last fastest), keeping
+ * the offset off in step; returns 0 after the last index. */
+static int reduce_next(int64_t rank, const int64_t *dims, const int64_t *strides, int64_t *idx,
+                       int64_t *off) {
+  int64_t d;
+  for (d = rank - 1; d >= 0; d--) {
+    *off += strides[d];
+    if (++idx[d] < dims[d]) return 1;
+    *off -= dims[d] * strides[d];
+    idx[d] = 0;
+  }
+  return 0;
+}
+
+/* Number of reduced elements (1 when there are no reduced dims). */
+static int64_t reduce_count(const RtReduce *p) {
+  int64_t d, n = 1;
+  for (d = 0; d < p->red_rank; d++) n *= p->red_dims[d];
+  return n;
+}
+
+/* ---- float */
+
+static float reduce_identity_f32(int kind) {
+  switch (kind) {
+  case REDUCE_PROD: return 1.0f;
+  case REDUCE_MAX: return -INFINITY;
+  case REDUCE_MIN: return INFINITY;
+  default: return 0.0f;
+  }
+}
+
+/* Combines two partial results of kind. */
+static float reduce_merge_f32(int kind, float a, float b) {
+  switch (kind) {
+  case REDUCE_PROD: return a * b;
+  case REDUCE_MAX: return rt_max_f32(a, b);
+  case REDUCE_MIN: return rt_min_f32(a, b);
+  default: return a + b;
+  }
+}
+
+/* acc[.] = fold(acc[.], EXPR of v) over n values x[j * s], with lanes when
+ * s == 1. Expands inside reduce_row_f32. */
+#define REDUCE_ROW(EXPR)                                                    \
+  do {                                                                      \
+    if (s == 1) {                                                           \
+      for (; j + REDUCE_LANES <= n; j += REDUCE_LANES)                      \
+        for (q = 0; q < REDUCE_LANES; q++) {                                \
+          float a = lane[q], v = x[j + q];                                  \
+          lane[q] = (EXPR);                                                 \
+        }                                                                   \
+    }                                                                       \
+    for (; j < n; j++) {                                                    \
+      float a = acc, v = x[j * s];                                          \
+      acc = (EXPR);                                                         \
+    }                                                                       \
+  } while (0)
+
+/* Folds n values x[j * s] into acc; shift is used by REDUCE_EXP. */
+static float reduce_row_f32(int kind, const float *x, int64_t n, int64_t s, float acc,
+                            float shift) {
+  float lane[REDUCE_LANES];
+  int64_t j = 0;
+  int q;
+  for (q = 0; q < REDUCE_LANES; q++) lane[q] = reduce_identity_f32(kind);
+  switch (kind) {
+  case REDUCE_SUM: REDUCE_ROW(a + v); break;
+  case REDUCE_ABS: REDUCE_ROW(a + fabsf(v)); break;
+  case REDUCE_SQ: REDUCE_ROW(a + v * v); break;
+  case REDUCE_PROD: REDUCE_ROW(a * v); break;
+  case REDUCE_MAX: REDUCE_ROW(rt_max_f32(a, v)); break;
+  case REDUCE_MIN: REDUCE_ROW(rt_min_f32(a, v)); break;
+  default: REDUCE_ROW(a + expf(v - shift)); break;
+  }
+  for (q = 0; q < REDUCE_LANES; q++) acc = reduce_merge_f32(kind, acc, lane[q]);
+  return acc;
+}
+
+/* Folds the whole reduced region that starts at x. */
+static float reduce_walk_f32(const RtReduce *p, const float *x, int kind, float shift) {
+  int64_t idx[RT_MAX_RANK] = {0};
+  int64_t off = 0, rr = p->red_rank, d;
+  float acc = reduce_identity_f32(kind);
+  if (rr == 0) return reduce_row_f32(kind, x, 1, 1, acc, shift);
+  for (d = 0; d < rr; d++)
+    if (p->red_dims[d] <= 0) return acc;
+  do {
+    acc = reduce_row_f32(kind, x + off, p->red_dims[rr - 1], p->red_strides[rr - 1], acc, shift);
+  } while (reduce_next(rr - 1, p->red_dims, p->red_strides, idx, &off));
+  return acc;
+}
+
+/* The op's result from the folded value. */
+static float reduce_finish_f32(int64_t op, float acc, int64_t count, float shift) {
+  switch (op) {
+  case RT_RED_MEAN: return acc / (float)count;
+  case RT_RED_L2: return sqrtf(acc);
+  case RT_RED_LOG_SUM: return logf(acc);
+  case RT_RED_LOG_SUM_EXP: return isinf(shift) ? shift : shift + logf(acc);
+  default: return acc;
+  }
+}
+
+/* One output element, reading the region at x. */
+static float reduce_one_f32(const RtReduce *p, const float *x, int64_t count) {
+  float shift = 0.0f;
+  if (p->op == RT_RED_LOG_SUM_EXP) shift = reduce_walk_f32(p, x, REDUCE_MAX, 0.0f);
+  return reduce_finish_f32(p->op, reduce_walk_f32(p, x, reduce_kind(p->op), shift), count, shift);
+}
+
+/* y[j] = fold(y[j], x[j]) for j < n (the row walk). */
+static void reduce_fold_rows_f32(int kind, float *restrict y, const float *restrict x, int64_t n) {
+  int64_t j;
+  switch (kind) {
+  case REDUCE_SUM:
+    for (j = 0; j < n; j++) y[j] += x[j];
+    break;
+  case REDUCE_ABS:
+    for (j = 0; j < n; j++) y[j] += fabsf(x[j]);
+    break;
+  case REDUCE_SQ:
+    for (j = 0; j < n; j++) y[j] += x[j] * x[j];
+    break;
+  case REDUCE_PROD:
+    for (j = 0; j < n; j++) y[j] *= x[j];
+    break;
+  case REDUCE_MAX:
+    for (j = 0; j < n; j++) y[j] = rt_max_f32(y[j], x[j]);
+    break;
+  default:
+    for (j = 0; j < n; j++) y[j] = rt_min_f32(y[j], x[j]);
+    break;
+  }
+}
+
+/* The row walk: the last output dim (length inner, input stride 1) is
+ * folded a whole row at a time. Not for LogSumExp. */
+static void reduce_rows_f32(const RtReduce *p, const float *x, float *y, int64_t count) {
+  int64_t oidx[RT_MAX_RANK] = {0}, ridx[RT_MAX_RANK] = {0};
+  int64_t orank = p->out_rank - 1, inner = p->out_dims[orank], ooff = 0, j, d;
+  int kind = reduce_kind(p->op), empty = 0;
+  for (d = 0; d < p->red_rank; d++) empty |= p->red_dims[d] <= 0;
+  do {
+    int64_t roff = 0;
+    for (j = 0; j < inner; j++) y[j] = reduce_identity_f32(kind);
+    if (!empty) {
+      do {
+        reduce_fold_rows_f32(kind, y, x + ooff + roff, inner);
+      } while (reduce_next(p->red_rank, p->red_dims, p->red_strides, ridx, &roff));
+    }
+    for (j = 0; j < inner; j++) y[j] = reduce_finish_f32(p->op, y[j], count, 0.0f);
+    y += inner;
+  } while (reduce_next(orank, p->out_dims, p->out_strides, oidx, &ooff));
+}
+
+/* True if the row walk suits p. */
+static int reduce_by_rows(const RtReduce *p) {
+  return p->op != RT_RED_LOG_SUM_EXP && p->out_rank > 0 &&
+         p->out_strides[p->out_rank - 1] == 1 && p->red_rank > 0 &&
+         p->red_strides[p->red_rank - 1] != 1;
+}
+
+RT_API void rt_reduce_f32(const RtReduce *p, const float *x, float *y) {
+  int64_t idx[RT_MAX_RANK] = {0};
+  int64_t off = 0, d, count = reduce_count(p);
+  for (d = 0; d < p->out_rank; d++)
+    if (p->out_dims[d] <= 0) return;
+  if (reduce_by_rows(p)) {
+    reduce_rows_f32(p, x, y, count);
+    return;
+  }
+  do {
+    *y++ = reduce_one_f32(p, x + off, count);
+  } while (reduce_next(p->out_rank, p->out_dims, p->out_strides, idx, &off));
+}
+
+/* ---- int64: sums wrap; L2 and the log ops go through double. */
+
+/* Folds the region at x with kind into an int64 (wrapping). */
+static int64_t reduce_walk_i64(const RtReduce *p, const int64_t *x, int kind) {
+  int64_t idx[RT_MAX_RANK] = {0};
+  int64_t off = 0, rr = p->red_rank, d;
+  int64_t acc = kind == REDUCE_PROD ? 1 : kind == REDUCE_MAX ? INT64_MIN
+                                       : kind == REDUCE_MIN ? INT64_MAX : 0;
+  for (d = 0; d < rr; d++)
+    if (p->red_dims[d] <= 0) return acc;
+  do {
+    int64_t v = x[off];
+    switch (kind) {
+    case REDUCE_SUM: acc = rt_add_i64(acc, v); break;
+    case REDUCE_ABS: acc = rt_add_i64(acc, rt_abs_i64(v)); break;
+    case REDUCE_SQ: acc = rt_add_i64(acc, rt_mul_i64(v, v)); break;
+    case REDUCE_PROD: acc = rt_mul_i64(acc, v); break;
+    case REDUCE_MAX: acc = rt_max_i64(acc, v); break;
+    default: acc = rt_min_i64(acc, v); break;
+    }
+  } while (reduce_next(rr, p->red_dims, p->red_strides, idx, &off));
+  return acc;
+}
+
+/* Folds the region at x in double: sum of v * v (sq), of exp(v - shift)
+ * (exp), or of v. */
+static double reduce_walk_f64(const RtReduce *p, const int64_t *x, int kind, double shift) {
+  int64_t idx[RT_MAX_RANK] = {0};
+  int64_t off = 0, d;
+  double acc = 0.0;
+  for (d = 0; d < p->red_rank; d++)
+    if (p->red_dims[d] <= 0) return acc;
+  do {
+    double v = (double)x[off];
+    acc += kind == REDUCE_SQ ? v * v : kind == REDUCE_EXP ? exp(v - shift) : v;
+  } while (reduce_next(p->red_rank, p->red_dims, p->red_strides, idx, &off));
+  return acc;
+}
+
+static int64_t reduce_one_i64(const RtReduce *p, const int64_t *x, int64_t count) {
+  double shift;
+  switch (p->op) {
+  case RT_RED_MEAN: return count > 0 ? reduce_walk_i64(p, x, REDUCE_SUM) / count : 0;
+  case RT_RED_L2: return rt_cast_i64_f64(sqrt(reduce_walk_f64(p, x, REDUCE_SQ, 0.0)));
+  case RT_RED_LOG_SUM: return rt_cast_i64_f64(log(reduce_walk_f64(p, x, REDUCE_SUM, 0.0)));
+  case RT_RED_LOG_SUM_EXP:
+    if (count <= 0) return rt_cast_i64_f64(-INFINITY);
+    shift = (double)reduce_walk_i64(p, x, REDUCE_MAX);
+    return rt_cast_i64_f64(shift + log(reduce_walk_f64(p, x, REDUCE_EXP, shift)));
+  default: return reduce_walk_i64(p, x, reduce_kind(p->op));
+  }
+}
+
+RT_API void rt_reduce_i64(const RtReduce *p, const int64_t *x, int64_t *y) {
+  int64_t idx[RT_MAX_RANK] = {0};
+  int64_t off = 0, d, count = reduce_count(p);
+  for (d = 0; d < p->out_rank; d++)
+    if (p->out_dims[d] <= 0) return;
+  do {
+    *y++ = reduce_one_i64(p, x + off, count);
+  } while (reduce_next(p->out_rank, p->out_dims, p->out_strides, idx, &off));
+}

@@ -1,0 +1,317 @@
+/* c_target.c - the portable `c` target: C99 with no heap, no threads and no
+ * library beyond memcpy/memset and libm. Kernel ops call runtime-mini's
+ * kernels with compile-time parameter structs; elementwise ops become loops
+ * over the scalar functions of rt_scalar.h; views cost nothing. */
+#include <string.h>
+
+#include "bcast.h"
+#include "ops/op.h"
+#include "target.h"
+
+int ew_nops(const IrNode *n);
+int ew_params(OpCtx *c, float *p);
+void c_emit_header(TargetCtx *t);
+void c_emit_info(TargetCtx *t, Emitter *e);
+void c_emit_api(TargetCtx *t, Emitter *e);
+
+static int64_t c_scratch(IrGraph *g, IrNode *n, Diag *d) {
+  if (n->op->lower_kind != OPL_KERNEL) return 0;
+  OpCtx c = {g, n, d, g->opset};
+  KList l = {0};
+  int64_t s = 0;
+  if (n->op->lower(&c, &l)) s = -1;
+  for (int i = 0; s >= 0 && i < l.n; i++) s = MAX(s, l.calls[i].scratch_bytes);
+  kl_free(&l);
+  return s;
+}
+
+/* A pointer expression for value v, of its C type. */
+static void val_ref(const TargetCtx *t, StrBuf *b, int v) {
+  const IrValue *x = &t->g->vals[v];
+  const MemPlan *p = t->plan;
+  const char *ct = dtype_c(x->dtype);
+  switch (p->storage[v]) {
+  case ST_CONST:
+    sb_printf(b, "(const %s *)W(%lld)", ct, (long long)t->w->off[p->root[v]]);
+    break;
+  case ST_INPUT: sb_printf(b, "(const %s *)in[%d]", ct, p->io_index[v]); break;
+  case ST_OUTPUT: sb_printf(b, "(%s *)out[%d]", ct, p->io_index[v]); break;
+  case ST_ARENA: sb_printf(b, "(%s *)(A + %lld)", ct, (long long)p->offset[v]); break;
+  default: BUG("value '%s' has no storage", x->name);
+  }
+}
+
+static void shape_list(const IrGraph *g, StrBuf *b, const int *ids, int n) {
+  char s[128];
+  for (int i = 0, k = 0; i < n; i++) {
+    if (ids[i] < 0) continue;
+    const IrValue *v = &g->vals[ids[i]];
+    sb_printf(b, "%s%s%s", k++ ? ", " : "", ir_shape_str(v, s, sizeof s),
+              v->dtype == DT_F32 ? "" : dtype_suffix(v->dtype));
+  }
+}
+
+/* The comment before each node: index, ONNX name, op, shapes. */
+static void node_comment(TargetCtx *t, Emitter *e, int i) {
+  const IrNode *n = &t->g->nodes[i];
+  StrBuf b;
+  sb_init(&b);
+  sb_printf(&b, "/* [%d] '%s' %s: ", i, n->name, n->op_type);
+  shape_list(t->g, &b, n->in, n->nin);
+  sb_puts(&b, " -> ");
+  shape_list(t->g, &b, n->out, n->nout);
+  static const char *ACT[] = {"", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid",
+                              "HardSwish", "Tanh"};
+  if (n->act.kind) sb_printf(&b, ", fused %s", ACT[n->act.kind]);
+  sb_puts(&b, " */");
+  for (char *s = b.s; (s = strstr(s, "*/")) && s[2]; s++) *s = '+'; /* no early close */
+  cg_line(e, "%s", b.s);
+  sb_free(&b);
+}
+
+/* An index expression sum(i_k * stride_k) over the loop variables. */
+static void index_expr(StrBuf *b, const BcastPlan *p, const int64_t *strides) {
+  int terms = 0;
+  for (int k = 0; k < p->rank; k++) {
+    if (!strides[k]) continue;
+    sb_printf(b, "%s", terms++ ? " + " : "");
+    if (strides[k] == 1)
+      sb_printf(b, "i%d", k);
+    else
+      sb_printf(b, "i%d * %lld", k, (long long)strides[k]);
+  }
+  if (!terms) sb_putc(b, '0');
+}
+
+static int emit_ew(TargetCtx *t, Emitter *e, int i, Diag *d) {
+  IrNode *n = &t->g->nodes[i];
+  OpCtx c = {t->g, n, d, t->g->opset};
+  float params[2];
+  if (ew_params(&c, params)) return -1;
+  const EwDef *ew = n->op->ew;
+  int nops = ew_nops(n);
+  const IrValue *ops[BCAST_MAX_OPS];
+  StrBuf b;
+  sb_init(&b);
+  cg_line(e, "{");
+  for (int k = 0; k < nops; k++) {
+    ops[k] = &t->g->vals[n->in[k]];
+    sb_reset(&b);
+    val_ref(t, &b, n->in[k]);
+    cg_line(e, "const %s *x%d = %s;", dtype_c(ops[k]->dtype), k, b.s);
+  }
+  IrValue *y = &t->g->vals[n->out[0]];
+  sb_reset(&b);
+  val_ref(t, &b, n->out[0]);
+  cg_line(e, "%s *y = %s;", dtype_c(y->dtype), b.s);
+  BcastPlan p;
+  bcast_plan(&p, y, ops, nops);
+  for (int k = 0; k < p.rank; k++)
+    cg_line(e, "for (int64_t i%d = 0; i%d < %lld; i%d++) {", k, k, (long long)p.dims[k], k);
+  sb_reset(&b);
+  sb_puts(&b, "y[");
+  index_expr(&b, &p, p.out_strides);
+  sb_printf(&b, "] = rt_%s_%s(", ew->fn, dtype_suffix(ops[nops - 1]->dtype));
+  for (int k = 0; k < nops; k++) {
+    sb_printf(&b, "%sx%d[", k ? ", " : "", k);
+    index_expr(&b, &p, p.strides[k]);
+    sb_putc(&b, ']');
+  }
+  for (int k = 0; k < ew->nparams; k++) {
+    sb_puts(&b, ", ");
+    cg_float(&b, params[k]);
+  }
+  sb_puts(&b, ");");
+  cg_line(e, "%s", b.s);
+  for (int k = 0; k < p.rank; k++) cg_line(e, "}");
+  cg_line(e, "}");
+  sb_free(&b);
+  return 0;
+}
+
+/* The parameter struct as a designated initializer, wrapped at 96 columns. */
+static void kcall_params(Emitter *e, const KCall *k) {
+  StrBuf line, f;
+  sb_init(&line);
+  sb_init(&f);
+  cg_line(e, "static const %s p = {", k->k->ptype);
+  for (int i = 0; i < k->nf; i++) {
+    const KField *x = &k->f[i];
+    sb_reset(&f);
+    sb_printf(&f, ".%s = ", x->name);
+    if (x->type == 'i') sb_printf(&f, "%lld", (long long)x->iv[0]);
+    if (x->type == 'f') cg_float(&f, x->fv[0]);
+    if (x->type == 'I') {
+      int used = x->n;
+      while (used > 1 && x->iv[used - 1] == 0) used--;
+      sb_putc(&f, '{');
+      for (int j = 0; j < used; j++) sb_printf(&f, "%s%lld", j ? ", " : "", (long long)x->iv[j]);
+      sb_putc(&f, '}');
+    }
+    sb_putc(&f, ',');
+    if (line.len && line.len + 1 + f.len > 90) {
+      cg_line(e, "%s", line.s);
+      sb_reset(&line);
+    }
+    sb_printf(&line, "%s%s", line.len ? " " : "", f.s);
+  }
+  if (line.len) cg_line(e, "%s", line.s);
+  cg_line(e, "};");
+  sb_free(&line);
+  sb_free(&f);
+}
+
+static int emit_kernel(TargetCtx *t, Emitter *e, int i, Diag *d) {
+  IrNode *n = &t->g->nodes[i];
+  OpCtx c = {t->g, n, d, t->g->opset};
+  KList l = {0};
+  if (n->op->lower(&c, &l)) {
+    kl_free(&l);
+    return -1;
+  }
+  StrBuf b;
+  sb_init(&b);
+  for (int j = 0; j < l.n; j++) {
+    const KCall *k = &l.calls[j];
+    cg_line(e, "{");
+    kcall_params(e, k);
+    sb_reset(&b);
+    sb_printf(&b, "%s(&p", k->k->fn);
+    for (int a = 0; a < k->nargs; a++) {
+      sb_puts(&b, ", ");
+      if (k->args[a] == KC_NULL)
+        sb_puts(&b, "NULL");
+      else if (k->args[a] == KC_SCRATCH && t->plan->scratch_off[i] < 0)
+        sb_puts(&b, "NULL");
+      else if (k->args[a] == KC_SCRATCH)
+        sb_printf(&b, "(float *)(A + %lld)", (long long)t->plan->scratch_off[i]);
+      else
+        val_ref(t, &b, k->args[a]);
+    }
+    sb_puts(&b, ");");
+    cg_line(e, "%s", b.s);
+    cg_line(e, "}");
+  }
+  sb_free(&b);
+  kl_free(&l);
+  return 0;
+}
+
+static void emit_copy(TargetCtx *t, Emitter *e, int dst, int src) {
+  StrBuf a, b;
+  sb_init(&a);
+  sb_init(&b);
+  val_ref(t, &a, dst);
+  val_ref(t, &b, src);
+  cg_line(e, "memcpy(%s, %s, %lld);", a.s, b.s, (long long)ir_bytes(&t->g->vals[src]));
+  sb_free(&a);
+  sb_free(&b);
+}
+
+static int emit_node(TargetCtx *t, Emitter *e, int i, Diag *d) {
+  IrNode *n = &t->g->nodes[i];
+  node_comment(t, e, i);
+  switch (n->op->lower_kind) {
+  case OPL_VIEW:
+    if (memplan_view_is_alias(t->plan, n))
+      cg_line(e, "/* a view of its input: no code */");
+    else if (ir_bytes(&t->g->vals[n->out[0]]))
+      emit_copy(t, e, n->out[0], n->in[0]);
+    return 0;
+  case OPL_EW: return ir_numel(&t->g->vals[n->out[0]]) ? emit_ew(t, e, i, d) : 0;
+  case OPL_KERNEL: return emit_kernel(t, e, i, d);
+  case OPL_FOLD: break;
+  }
+  BUG("node '%s' (%s) should have been folded", n->name, n->op_type);
+}
+
+/* Graph outputs not written in place by a node: copied at the end. */
+static void emit_output_copies(TargetCtx *t, Emitter *e) {
+  for (int i = 0; i < t->g->noutputs; i++) {
+    int v = t->g->outputs[i];
+    if (t->plan->storage[v] == ST_OUTPUT && t->plan->io_index[v] == i) continue;
+    if (!ir_bytes(&t->g->vals[v])) continue;
+    StrBuf b;
+    sb_init(&b);
+    val_ref(t, &b, v);
+    cg_line(e, "/* output %d '%s' is a copy */", i, t->g->vals[v].name);
+    cg_line(e, "memcpy(out[%d], %s, %lld);", i, b.s, (long long)ir_bytes(&t->g->vals[v]));
+    sb_free(&b);
+  }
+}
+
+/* Which runtime-mini kernel files the model needs. */
+static void copy_runtime(TargetCtx *t, Emitter *e, Diag *d) {
+  const char *srcs[32];
+  int nsrc = 0;
+  for (int i = 0; i < t->g->nnodes; i++) {
+    IrNode *n = &t->g->nodes[i];
+    if (n->op->lower_kind != OPL_KERNEL) continue;
+    OpCtx c = {t->g, n, d, t->g->opset};
+    KList l = {0};
+    if (!n->op->lower(&c, &l))
+      for (int j = 0; j < l.n; j++) {
+        int seen = 0;
+        for (int k = 0; k < nsrc; k++) seen |= strcmp(srcs[k], l.calls[j].k->src) == 0;
+        if (!seen) srcs[nsrc++] = l.calls[j].k->src;
+      }
+    kl_free(&l);
+  }
+  for (int i = 1; i < nsrc; i++) /* sorted: stable output */
+    for (int k = i; k > 0 && strcmp(srcs[k - 1], srcs[k]) > 0; k--) {
+      const char *tmp = srcs[k];
+      srcs[k] = srcs[k - 1];
+      srcs[k - 1] = tmp;
+    }
+  for (int i = 0; i < nsrc; i++) {
+    char from[256], to[256];
+    snprintf(from, sizeof from, "runtime-mini/kernels/%s", srcs[i]);
+    snprintf(to, sizeof to, "runtime/%s", srcs[i]);
+    proj_copy(t->proj, from, to);
+    cg_line(e, "#include \"runtime/%s\"", srcs[i]);
+  }
+}
+
+static int c_emit(TargetCtx *t, Diag *d) {
+  Emitter e;
+  cg_init(&e);
+  cg_line(&e, "/* %s %s: generated by gpuxc from %s for the c target. Do not edit. */", t->name,
+          t->version, path_basename(t->g->path));
+  cg_line(&e, "#define RT_UNITY");
+  cg_line(&e, "#include <string.h>");
+  cg_blank(&e);
+  cg_line(&e, "#include \"model.h\"");
+  cg_line(&e, "#include \"runtime/rt_kernels.h\"");
+  cg_line(&e, "#include \"runtime/rt_scalar.h\"");
+  copy_runtime(t, &e, d);
+  cg_blank(&e);
+  cg_line(&e, "extern const unsigned char %s_weights[];", t->prefix);
+  cg_line(&e, "#define W(off) (%s_weights + (off))", t->prefix);
+  cg_blank(&e);
+  c_emit_info(t, &e);
+  c_emit_api(t, &e);
+  cg_line(&e, "int %s_run_v(%s_ctx *ctx, const void *const *in, void *const *out) {", t->prefix,
+          t->prefix);
+  cg_line(&e, "unsigned char *A;");
+  cg_line(&e, "if (!ctx || !in || !out) return GPUX_ERR_ARG;");
+  cg_line(&e, "if (ctx->ready != 1) return GPUX_ERR_STATE;");
+  cg_line(&e, "A = ctx->arena;");
+  cg_line(&e, "(void)A;");
+  int rc = 0;
+  for (int i = 0; i < t->g->nnodes && !rc; i++) rc = emit_node(t, &e, i, d);
+  emit_output_copies(t, &e);
+  cg_line(&e, "return GPUX_OK;");
+  cg_line(&e, "}");
+  size_t len = e.b.len;
+  proj_add(t->proj, "model.c", sb_take(&e.b), len);
+  c_emit_header(t);
+  return rc;
+}
+
+static int c_available(char *why, size_t n) {
+  snprintf(why, n, "portable C99 (no heap, no threads): any C compiler");
+  return 1;
+}
+
+const Target TARGET_C = {"c", "portable C99 for any CPU and firmware", c_available, c_scratch,
+                         c_emit};
