@@ -64,6 +64,10 @@ int ir_new_temp(IrGraph *g, const char *name_hint) {
 
 int ir_add_const(IrGraph *g, const char *name_hint, DType t, int rank, const int64_t *dims,
                  const void *data) {
+  int64_t d[IR_MAX_RANK];
+  ENSURE(rank >= 0 && rank <= IR_MAX_RANK);
+  for (int i = 0; i < rank; i++) d[i] = dims[i]; /* dims may point into g->vals */
+  dims = d;
   int id = ir_new_temp(g, name_hint);
   IrValue *v = &g->vals[id];
   ir_set_shape(v, t, rank, dims);

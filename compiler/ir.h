@@ -132,7 +132,8 @@ void ir_init(IrGraph *g, const char *path);
 void ir_free(IrGraph *g);
 void ir_on_free(IrGraph *g, void (*fn)(void *p, size_t n), void *p, size_t n);
 
-/* Values. */
+/* Values. Adding a value may move g->vals: IrValue pointers taken before
+ * must be fetched again after. */
 int ir_add_value(IrGraph *g, const char *name);        /* name is copied; must be new */
 int ir_find_value(const IrGraph *g, const char *name); /* -1 if none */
 int ir_add_const(IrGraph *g, const char *name_hint, DType t, int rank, const int64_t *dims,

@@ -84,7 +84,7 @@ static int64_t align_up(int64_t v) { return (v + PLAN_ALIGN - 1) / PLAN_ALIGN * 
 /* Greedy by size: each buffer takes the lowest offset that does not collide
  * with a placed buffer whose lifetime overlaps its own. */
 static void place_buffers(MemPlan *p) {
-  qsort(p->bufs, (size_t)p->nbufs, sizeof(PlanBuf), by_size);
+  if (p->nbufs > 1) qsort(p->bufs, (size_t)p->nbufs, sizeof(PlanBuf), by_size);
   for (int i = 0; i < p->nbufs; i++) {
     PlanBuf *b = &p->bufs[i];
     int64_t off = 0;

@@ -47,7 +47,7 @@ def run_checked(cmd, what, timeout):
 
 @pytest.fixture(scope="session")
 def gpuxc():
-    path = Path(os.environ.get("GPUXC") or ROOT / "build" / "gpuxc")
+    path = Path(os.environ.get("GPUXC") or ROOT / "build" / "gpuxc").resolve()
     if not (path.is_file() and os.access(path, os.X_OK)):
         pytest.fail(f"gpuxc not found at {path}: build it (cmake -S . -B build && cmake --build "
                     f"build) or point GPUXC at the binary", pytrace=False)

@@ -395,6 +395,7 @@ static int infer_pad(OpCtx *c) {
       c->n->nin = 3;
     }
     c->n->in[2] = ir_add_const(c->g, "pad_value", DT_F32, 0, NULL, d);
+    x = op_in(c, 0); /* adding a value may move the others */
   }
   for (int i = 0; i < x->rank; i++) dims[i] = x->dims[i] + b[i] + e[i];
   op_set_out(c, 0, x->dtype, x->rank, dims);

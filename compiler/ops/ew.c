@@ -37,6 +37,7 @@
 #define EACH_SIGNED(M, F) EACH_FLOAT(M, F) M(F, i8) M(F, i16) M(F, i32) M(F, i64)
 #define EACH_NUM(M, F) EACH_SIGNED(M, F) M(F, u8) M(F, u16) M(F, u32) M(F, u64)
 #define EACH_ALL(M, F) EACH_NUM(M, F) M(F, bool)
+#define EACH_INT(M, F) M(F, i8) M(F, i16) M(F, i32) M(F, i64) M(F, u8) M(F, u16) M(F, u32) M(F, u64)
 #define EACH_BOOL(M, F) M(F, bool)
 
 #define DTOK_f32 DT_F32
@@ -83,6 +84,8 @@ EW_DEF(mul, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(div, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(max, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(min, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(mod, EACH_INT, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(fmod, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(pow, EACH_FLOAT, TH2, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(prelu, EACH_SIGNED, TH2, EWT_SIGNED, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(and, EACH_BOOL, TH2, EWT_BOOL, DT_UNDEF, 0, NULL, 0, NULL, 0)
@@ -180,7 +183,7 @@ static int infer_prelu(OpCtx *c) {
   return 0;
 }
 
-static const OpDef OP_GELU_TANH;
+static const OpDef OP_GELU_TANH, OP_FMOD;
 
 static int infer_gelu(OpCtx *c) {
   int ok = 1;
@@ -210,27 +213,39 @@ static void set_scalar_input(OpCtx *c, int i, DType t, double v) {
   n->in[i] = ir_add_const(c->g, i == 1 ? "clip_min" : "clip_max", t, 0, NULL, data);
 }
 
+/* Mod: fmod = 1 is C's remainder; fmod = 0 (integers only) Python's. */
+static int infer_mod(OpCtx *c) {
+  int ok = 1;
+  int64_t fmod = op_attr_int(c, "fmod", 0, &ok);
+  if (!ok) return -1;
+  if (fmod)
+    c->n->op = &OP_FMOD;
+  else if (dtype_is_float(op_in(c, 0)->dtype))
+    return op_invalid(c, "Mod on %s needs fmod = 1", dtype_name(op_in(c, 0)->dtype));
+  return infer_ew(c);
+}
+
 /* Clip: min and max are attributes before opset 11, optional inputs after.
  * Absent bounds become +-inf constants so the kernel always has three. */
 static int infer_clip(OpCtx *c) {
-  IrValue *x = op_in(c, 0);
+  DType t = op_in(c, 0)->dtype; /* adding bounds moves the values: keep no pointers */
+  int flt = t == DT_F32 || t == DT_F64;
   if (c->opset < 11) {
     int ok = 1;
     float lo = op_attr_float(c, "min", -INFINITY, &ok);
     float hi = op_attr_float(c, "max", INFINITY, &ok);
     if (!ok) return -1;
-    if (x->dtype != DT_F32 && x->dtype != DT_F64)
-      return op_unsupported(c, "type %s is not supported by Clip", dtype_name(x->dtype));
+    if (!flt) return op_unsupported(c, "type %s is not supported by Clip", dtype_name(t));
     c->n->nin = 1;
-    set_scalar_input(c, 1, x->dtype, lo);
-    set_scalar_input(c, 2, x->dtype, hi);
+    set_scalar_input(c, 1, t, lo);
+    set_scalar_input(c, 2, t, hi);
   } else {
     for (int i = 1; i <= 2; i++) {
       if (op_has_in(c, i)) continue;
-      if (x->dtype != DT_F32 && x->dtype != DT_F64)
+      if (!flt)
         return op_unsupported(c, "Clip on %s without both bounds is not supported",
-                              dtype_name(x->dtype));
-      set_scalar_input(c, i, x->dtype, i == 1 ? -INFINITY : INFINITY);
+                              dtype_name(t));
+      set_scalar_input(c, i, t, i == 1 ? -INFINITY : INFINITY);
     }
   }
   for (int i = 1; i <= 2; i++)
@@ -266,6 +281,7 @@ static int infer_cast(OpCtx *c);
   {NAME, "", SINCE, NIN_MIN, NIN_MAX, 1, 1, OPL_EW, 0, INFER, NULL, &EW_##EW}
 
 static const OpDef OP_GELU_TANH = EW_OP("Gelu", 20, 1, 1, gelu_tanh, infer_ew);
+static const OpDef OP_FMOD = EW_OP("Mod", 10, 2, 2, fmod, infer_ew);
 
 #define CAST_OP(M, T) [DTOK_##T] = EW_OP("Cast", 6, 1, 1, cast_##T, infer_cast),
 static const OpDef OP_CAST_TO[DT_COUNT_] = {EACH_ALL(CAST_OP, unused)};
@@ -306,6 +322,7 @@ const OpDef OPS_EW[] = {
     EW_OP("Mul", 7, 2, 2, mul, infer_ew),
     EW_OP("Div", 7, 2, 2, div, infer_ew),
     EW_OP("Pow", 7, 2, 2, pow, infer_ew),
+    EW_OP("Mod", 10, 2, 2, mod, infer_mod),
     EW_OP("Max", 8, 2, 2, max, infer_ew),
     EW_OP("Min", 8, 2, 2, min, infer_ew),
     EW_OP("PRelu", 7, 2, 2, prelu, infer_prelu),

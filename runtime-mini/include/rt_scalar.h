@@ -71,6 +71,23 @@ RT_FOR_SINT(RT_DEF_DIV_SINT)
   static inline rt_##T rt_abs_##T(rt_##T a) { return a; }
 RT_FOR_UINT(RT_DEF_DIV_UINT)
 
+/* Mod: rt_mod (fmod = 0) takes the sign of the divisor, like Python's %;
+ * rt_fmod (fmod = 1) the sign of the dividend, like C's. x % 0 gives 0. */
+#define RT_DEF_MOD_SINT(T)                                                                  \
+  static inline rt_##T rt_fmod_##T(rt_##T a, rt_##T b) {                                    \
+    return b == 0 || b == -1 ? 0 : (rt_##T)(a % b);                                         \
+  }                                                                                         \
+  static inline rt_##T rt_mod_##T(rt_##T a, rt_##T b) {                                     \
+    rt_##T r = rt_fmod_##T(a, b);                                                           \
+    return r != 0 && (r < 0) != (b < 0) ? (rt_##T)(r + b) : r;                              \
+  }
+RT_FOR_SINT(RT_DEF_MOD_SINT)
+
+#define RT_DEF_MOD_UINT(T)                                                                  \
+  static inline rt_##T rt_fmod_##T(rt_##T a, rt_##T b) { return b == 0 ? 0 : (rt_##T)(a % b); } \
+  static inline rt_##T rt_mod_##T(rt_##T a, rt_##T b) { return rt_fmod_##T(a, b); }
+RT_FOR_UINT(RT_DEF_MOD_UINT)
+
 /* ---- comparisons -> bool */
 #define RT_DEF_CMP(T)                                                                       \
   static inline rt_bool rt_equal_##T(rt_##T a, rt_##T b) { return a == b; }                 \
@@ -122,6 +139,7 @@ RT_FOR_SIGNED(RT_DEF_RELU)
   static inline rt_##T rt_ceil_##T(rt_##T x) { return RT_F(T, ceil)(x); }                     \
   static inline rt_##T rt_reciprocal_##T(rt_##T x) { return (rt_##T)1 / x; }                  \
   static inline rt_##T rt_pow_##T(rt_##T a, rt_##T b) { return RT_F(T, pow)(a, b); }          \
+  static inline rt_##T rt_fmod_##T(rt_##T a, rt_##T b) { return RT_F(T, fmod)(a, b); }        \
   static inline rt_##T rt_sigmoid_##T(rt_##T x) {                                             \
     return x >= 0 ? (rt_##T)1 / ((rt_##T)1 + RT_F(T, exp)(-x))                                \
                   : RT_F(T, exp)(x) / ((rt_##T)1 + RT_F(T, exp)(x));                          \

@@ -11,14 +11,15 @@
  * ConvTranspose is one GEMM into a column buffer (scratch), W^T X of shape
  * [mg * kvol, in spatial], then col2im scatter-adds it into y.
  * Index math is written once for (d, h, w); 1-D and 2-D convs have leading
- * sizes of 1, and the innermost (w) loops carry the work. */
+ * sizes of 1, and the innermost (w) loops carry the work.
+ * Loops that should vectorize run to n & ~7 and then finish the rest: GCC
+ * vectorizes at -O2 only loops it need not peel, and clang likes them plain. */
 #include <string.h>
 
 #include "rt_kernels.h"
 #include "rt_scalar.h"
 #include "rt_sgemm.h"
 
-#define CONV_VL 8     /* chunk of conv_axpy: a fixed length that vectorizes */
 #define CONV_DW_KW 16 /* widest kernel the depthwise route takes */
 
 /* The geometry shared by Conv and ConvTranspose: a window of k taps at
@@ -58,13 +59,13 @@ static void conv_range(int64_t n, int64_t s, int64_t off, int64_t bound, int64_t
 
 /* y[j] += w * x[j * s] for j < n. */
 static void conv_axpy(float *restrict y, const float *restrict x, int64_t n, int64_t s, float w) {
-  int64_t j = 0;
-  int q;
+  int64_t j, nv = n & ~(int64_t)7;
   if (s == 1) {
-    for (; j + CONV_VL <= n; j += CONV_VL)
-      for (q = 0; q < CONV_VL; q++) y[j + q] += w * x[j + q];
+    for (j = 0; j < nv; j++) y[j] += w * x[j];
+    for (; j < n; j++) y[j] += w * x[j];
+  } else {
+    for (j = 0; j < n; j++) y[j] += w * x[j * s];
   }
-  for (; j < n; j++) y[j] += w * x[j * s];
 }
 
 /* ---- im2col for Conv: col[(ci, kd, kh, kw)][(od, oh, ow)] is the input
@@ -144,10 +145,8 @@ typedef struct ConvTaps {
 static void conv_dw3(float *restrict y, const float *restrict x, int64_t n, int64_t d, float w0,
                      float w1, float w2) {
   const float *x1 = x + d, *x2 = x + 2 * d;
-  int64_t j = 0;
-  int q;
-  for (; j + CONV_VL <= n; j += CONV_VL)
-    for (q = 0; q < CONV_VL; q++) y[j + q] += w0 * x[j + q] + w1 * x1[j + q] + w2 * x2[j + q];
+  int64_t j, nv = n & ~(int64_t)7;
+  for (j = 0; j < nv; j++) y[j] += w0 * x[j] + w1 * x1[j] + w2 * x2[j];
   for (; j < n; j++) y[j] += w0 * x[j] + w1 * x1[j] + w2 * x2[j];
 }
 

@@ -48,6 +48,46 @@ static int copy_next(int64_t rank, const int64_t *dims, const int64_t *s1, const
   return 0;
 }
 
+/* ---- Copy */
+
+/* A transpose of the last two dims: the source runs contiguously along the
+ * second-last dim and the destination along the last. Such a copy goes in
+ * COPY_TILE x COPY_TILE tiles, so that both sides stay in cache. */
+#define COPY_TILE 16
+
+static int copy_is_transpose(const RtCopy *p) {
+  int64_t r = p->rank;
+  return r >= 2 && p->dst_strides[r - 1] == 1 && p->src_strides[r - 2] == 1 &&
+         p->src_strides[r - 1] != 1 && p->dims[r - 1] > 1 && p->dims[r - 2] > 1;
+}
+
+/* One tile: dst[i * ds + j] = src[i + j * ss] for i < ni, j < nj. */
+#define COPY_TILE_LOOP(E)                                                              \
+  for (i = 0; i < ni; i++)                                                             \
+    for (j = 0; j < nj; j++) memcpy(dst + (i * ds + j) * (E), src + (i + j * ss) * (E), E)
+
+static void copy_tile(unsigned char *dst, const unsigned char *src, int64_t ni, int64_t nj,
+                      int64_t ds, int64_t ss, int64_t elem) {
+  int64_t i, j;
+  switch (elem) {
+  case 1: COPY_TILE_LOOP(1); break;
+  case 2: COPY_TILE_LOOP(2); break;
+  case 4: COPY_TILE_LOOP(4); break;
+  default: COPY_TILE_LOOP(8); break;
+  }
+}
+
+/* The last two dims at dst and src, tile by tile. */
+static void copy_transpose(const RtCopy *p, unsigned char *dst, const unsigned char *src) {
+  int64_t r = p->rank, ni = p->dims[r - 2], nj = p->dims[r - 1], e = p->elem;
+  int64_t ds = p->dst_strides[r - 2], ss = p->src_strides[r - 1], i0, j0;
+  for (i0 = 0; i0 < ni; i0 += COPY_TILE)
+    for (j0 = 0; j0 < nj; j0 += COPY_TILE)
+      copy_tile(dst + (i0 * ds + j0) * e, src + (i0 + j0 * ss) * e,
+                ni - i0 < COPY_TILE ? ni - i0 : COPY_TILE, nj - j0 < COPY_TILE ? nj - j0 : COPY_TILE,
+                ds, ss, e);
+}
+
 RT_API void rt_copy(const RtCopy *p, const void *x, void *y) {
   const unsigned char *src = (const unsigned char *)x;
   unsigned char *dst = (unsigned char *)y;
@@ -57,6 +97,12 @@ RT_API void rt_copy(const RtCopy *p, const void *x, void *y) {
     if (p->dims[d] <= 0) return;
   if (r == 0) {
     memcpy(dst + dof * p->elem, src + so * p->elem, (size_t)p->elem);
+    return;
+  }
+  if (copy_is_transpose(p)) {
+    do {
+      copy_transpose(p, dst + dof * p->elem, src + so * p->elem);
+    } while (copy_next(r - 2, p->dims, p->src_strides, p->dst_strides, idx, &so, &dof));
     return;
   }
   inner = p->dims[r - 1];

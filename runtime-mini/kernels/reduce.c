@@ -4,7 +4,7 @@
  * of squares, product, max, min, sum of exp(x - shift)) and then finishes
  * the folded value (mean, sqrt, log...). Two walks:
  *   - per output element, over the reduced dims; the innermost reduced run
- *     is one tight loop, with REDUCE_LANES partial results when contiguous.
+ *     is one tight loop, with 16 partial results when contiguous.
  *   - when the last output dim is contiguous in the input but the innermost
  *     reduced dim is not (e.g. reducing over axis 0), whole output rows are
  *     folded at once, so that the input is read contiguously.
@@ -14,8 +14,6 @@
 
 #include "rt_kernels.h"
 #include "rt_scalar.h"
-
-#define REDUCE_LANES 16
 
 enum { REDUCE_SUM, REDUCE_ABS, REDUCE_SQ, REDUCE_PROD, REDUCE_MAX, REDUCE_MIN, REDUCE_EXP };
 
@@ -75,40 +73,58 @@ static float reduce_merge_f32(int kind, float a, float b) {
   }
 }
 
-/* acc[.] = fold(acc[.], EXPR of v) over n values x[j * s], with lanes when
- * s == 1. Expands inside reduce_row_f32. */
-#define REDUCE_ROW(EXPR)                                                    \
-  do {                                                                      \
-    if (s == 1) {                                                           \
-      for (; j + REDUCE_LANES <= n; j += REDUCE_LANES)                      \
-        for (q = 0; q < REDUCE_LANES; q++) {                                \
-          float a = lane[q], v = x[j + q];                                  \
-          lane[q] = (EXPR);                                                 \
-        }                                                                   \
-    }                                                                       \
-    for (; j < n; j++) {                                                    \
-      float a = acc, v = x[j * s];                                          \
-      acc = (EXPR);                                                         \
-    }                                                                       \
-  } while (0)
+/* The fold of each kind as an expression of the partial result a and the
+ * next value v; M is applied to each (REDUCE_EXP needs shift in scope). */
+#define REDUCE_KINDS(M)                          \
+  case REDUCE_SUM: M(a + v); break;              \
+  case REDUCE_ABS: M(a + fabsf(v)); break;       \
+  case REDUCE_SQ: M(a + v * v); break;           \
+  case REDUCE_PROD: M(a * v); break;             \
+  case REDUCE_MAX: M(rt_max_f32(a, v)); break;   \
+  case REDUCE_MIN: M(rt_min_f32(a, v)); break;   \
+  default: M(a + expf(v - shift)); break;
+
+/* Four lanes of a block of 16, and nb blocks (see reduce_lanes_f32). */
+#define REDUCE_LANE4(q0, EXPR)                   \
+  for (q = (q0); q < (q0) + 4; q++) {            \
+    float a = lane[q], v = x[q];                 \
+    lane[q] = (EXPR);                            \
+  }
+#define REDUCE_BLOCKS(EXPR)                      \
+  for (b = 0; b < nb; b++, x += 16) {            \
+    REDUCE_LANE4(0, EXPR) REDUCE_LANE4(4, EXPR)  \
+    REDUCE_LANE4(8, EXPR) REDUCE_LANE4(12, EXPR) \
+  }
+
+/* Folds nb blocks of 16 contiguous values into lane[16]: vector-long loops
+ * on a restrict accumulator, which GCC and clang both keep in registers. */
+static void reduce_lanes_f32(int kind, const float *restrict x, int64_t nb, float shift,
+                             float *restrict lane) {
+  int64_t b;
+  int q;
+  switch (kind) { REDUCE_KINDS(REDUCE_BLOCKS) }
+}
+
+/* The rest of a row, one value at a time (see reduce_row_f32). */
+#define REDUCE_TAIL(EXPR)                        \
+  for (; j < n; j++) {                           \
+    float a = acc, v = x[j * s];                 \
+    acc = (EXPR);                                \
+  }
 
 /* Folds n values x[j * s] into acc; shift is used by REDUCE_EXP. */
 static float reduce_row_f32(int kind, const float *x, int64_t n, int64_t s, float acc,
                             float shift) {
-  float lane[REDUCE_LANES];
   int64_t j = 0;
-  int q;
-  for (q = 0; q < REDUCE_LANES; q++) lane[q] = reduce_identity_f32(kind);
-  switch (kind) {
-  case REDUCE_SUM: REDUCE_ROW(a + v); break;
-  case REDUCE_ABS: REDUCE_ROW(a + fabsf(v)); break;
-  case REDUCE_SQ: REDUCE_ROW(a + v * v); break;
-  case REDUCE_PROD: REDUCE_ROW(a * v); break;
-  case REDUCE_MAX: REDUCE_ROW(rt_max_f32(a, v)); break;
-  case REDUCE_MIN: REDUCE_ROW(rt_min_f32(a, v)); break;
-  default: REDUCE_ROW(a + expf(v - shift)); break;
+  if (s == 1 && n >= 32 && kind != REDUCE_EXP) {
+    float lane[16];
+    int q;
+    for (q = 0; q < 16; q++) lane[q] = reduce_identity_f32(kind);
+    reduce_lanes_f32(kind, x, n / 16, shift, lane);
+    for (q = 0; q < 16; q++) acc = reduce_merge_f32(kind, acc, lane[q]);
+    j = n / 16 * 16;
   }
-  for (q = 0; q < REDUCE_LANES; q++) acc = reduce_merge_f32(kind, acc, lane[q]);
+  switch (kind) { REDUCE_KINDS(REDUCE_TAIL) }
   return acc;
 }
 
@@ -146,25 +162,31 @@ static float reduce_one_f32(const RtReduce *p, const float *x, int64_t count) {
 
 /* y[j] = fold(y[j], x[j]) for j < n (the row walk). */
 static void reduce_fold_rows_f32(int kind, float *restrict y, const float *restrict x, int64_t n) {
-  int64_t j;
+  int64_t j, nv = n & ~(int64_t)7;
   switch (kind) {
   case REDUCE_SUM:
-    for (j = 0; j < n; j++) y[j] += x[j];
+    for (j = 0; j < nv; j++) y[j] += x[j];
+    for (; j < n; j++) y[j] += x[j];
     break;
   case REDUCE_ABS:
-    for (j = 0; j < n; j++) y[j] += fabsf(x[j]);
+    for (j = 0; j < nv; j++) y[j] += fabsf(x[j]);
+    for (; j < n; j++) y[j] += fabsf(x[j]);
     break;
   case REDUCE_SQ:
-    for (j = 0; j < n; j++) y[j] += x[j] * x[j];
+    for (j = 0; j < nv; j++) y[j] += x[j] * x[j];
+    for (; j < n; j++) y[j] += x[j] * x[j];
     break;
   case REDUCE_PROD:
-    for (j = 0; j < n; j++) y[j] *= x[j];
+    for (j = 0; j < nv; j++) y[j] *= x[j];
+    for (; j < n; j++) y[j] *= x[j];
     break;
   case REDUCE_MAX:
-    for (j = 0; j < n; j++) y[j] = rt_max_f32(y[j], x[j]);
+    for (j = 0; j < nv; j++) y[j] = rt_max_f32(y[j], x[j]);
+    for (; j < n; j++) y[j] = rt_max_f32(y[j], x[j]);
     break;
   default:
-    for (j = 0; j < n; j++) y[j] = rt_min_f32(y[j], x[j]);
+    for (j = 0; j < nv; j++) y[j] = rt_min_f32(y[j], x[j]);
+    for (; j < n; j++) y[j] = rt_min_f32(y[j], x[j]);
     break;
   }
 }

@@ -81,14 +81,16 @@ static inline SgemmArgs sgemm_args(int64_t m, int64_t n, int64_t k, const float 
 /* Applies the fused activation to n contiguous floats. The switch sits
  * outside the loops so that the simple cases vectorize. */
 static inline void sgemm_act_row(float *c, int64_t n, int64_t act, float al, float be) {
-  int64_t j;
+  int64_t j, nv = n & ~(int64_t)7;
   switch (act) {
   case 0: return;
   case 1:
-    for (j = 0; j < n; j++) c[j] = rt_relu_f32(c[j]);
+    for (j = 0; j < nv; j++) c[j] = rt_relu_f32(c[j]);
+    for (; j < n; j++) c[j] = rt_relu_f32(c[j]);
     return;
   case 3:
-    for (j = 0; j < n; j++) c[j] = rt_clip_f32(c[j], al, be);
+    for (j = 0; j < nv; j++) c[j] = rt_clip_f32(c[j], al, be);
+    for (; j < n; j++) c[j] = rt_clip_f32(c[j], al, be);
     return;
   default:
     for (j = 0; j < n; j++) c[j] = rt_act_f32(c[j], act, al, be);
@@ -205,38 +207,50 @@ static inline void sgemm_block(const SgemmArgs *g, int64_t p0, int64_t kc, int64
 }
 
 #define SGEMM_JB 256 /* outputs per block of sgemm_gemv */
-#define SGEMM_DOT 16 /* partial sums of sgemm_dot */
 
 /* acc[j] = sum over p < k of x[p] * mat[p * ms + j], for j < jn; the rows
  * of mat are contiguous. Four rows per pass over acc. */
 static inline void sgemm_axpy_rows(int64_t k, const float *restrict x,
-                                   const float *restrict mat, int64_t ms, int64_t jn, float *restrict acc) {
-  int64_t p = 0, j;
+                                   const float *restrict mat, int64_t ms, int64_t jn,
+                                   float *restrict acc) {
+  int64_t p = 0, j, jv = jn & ~(int64_t)7;
   for (j = 0; j < jn; j++) acc[j] = 0.0f;
   for (; p + 4 <= k; p += 4) {
     const float *r0 = mat + p * ms, *r1 = r0 + ms, *r2 = r1 + ms, *r3 = r2 + ms;
     float x0 = x[p], x1 = x[p + 1], x2 = x[p + 2], x3 = x[p + 3];
-    if (jn == SGEMM_JB) {
-      for (j = 0; j < SGEMM_JB; j++) acc[j] += x0 * r0[j] + x1 * r1[j] + x2 * r2[j] + x3 * r3[j];
-    } else {
-      for (j = 0; j < jn; j++) acc[j] += x0 * r0[j] + x1 * r1[j] + x2 * r2[j] + x3 * r3[j];
-    }
+    for (j = 0; j < jv; j++) acc[j] += x0 * r0[j] + x1 * r1[j] + x2 * r2[j] + x3 * r3[j];
+    for (; j < jn; j++) acc[j] += x0 * r0[j] + x1 * r1[j] + x2 * r2[j] + x3 * r3[j];
   }
   for (; p < k; p++) {
     const float *r0 = mat + p * ms;
-    for (j = 0; j < jn; j++) acc[j] += x[p] * r0[j];
+    for (j = 0; j < jv; j++) acc[j] += x[p] * r0[j];
+    for (; j < jn; j++) acc[j] += x[p] * r0[j];
   }
 }
 
-/* sum over p < k of x[p] * v[p], with SGEMM_DOT partial sums. */
-static inline float sgemm_dot(int64_t k, const float *restrict x, const float *restrict v) {
-  float s[SGEMM_DOT], r = 0.0f;
-  int64_t p = 0;
+/* s[q] += x[q] * v[q] over nb blocks of 16: sixteen partial sums as four
+ * vector-long loops on a restrict accumulator, which both GCC and clang
+ * keep in registers. */
+static inline void sgemm_dot_lanes(int64_t nb, const float *restrict x, const float *restrict v,
+                                   float *restrict s) {
+  int64_t p;
   int q;
-  for (q = 0; q < SGEMM_DOT; q++) s[q] = 0.0f;
-  for (; p + SGEMM_DOT <= k; p += SGEMM_DOT)
-    for (q = 0; q < SGEMM_DOT; q++) s[q] += x[p + q] * v[p + q];
-  for (q = 0; q < SGEMM_DOT; q++) r += s[q];
+  for (p = 0; p < nb; p++, x += 16, v += 16) {
+    for (q = 0; q < 4; q++) s[q] += x[q] * v[q];
+    for (q = 4; q < 8; q++) s[q] += x[q] * v[q];
+    for (q = 8; q < 12; q++) s[q] += x[q] * v[q];
+    for (q = 12; q < 16; q++) s[q] += x[q] * v[q];
+  }
+}
+
+/* sum over p < k of x[p] * v[p]. */
+static inline float sgemm_dot(int64_t k, const float *x, const float *v) {
+  float s[16], r = 0.0f;
+  int64_t p = k / 16 * 16;
+  int q;
+  for (q = 0; q < 16; q++) s[q] = 0.0f;
+  sgemm_dot_lanes(k / 16, x, v, s);
+  for (q = 0; q < 16; q++) r += s[q];
   for (; p < k; p++) r += x[p] * v[p];
   return r;
 }

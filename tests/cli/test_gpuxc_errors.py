@@ -14,7 +14,7 @@ USAGE, INVALID, UNSUPPORTED = 1, 2, 3
 
 def gpuxc_run(gpuxc, *args, cwd=None):
     r = subprocess.run([str(gpuxc), *map(str, args)], capture_output=True, text=True,
-                       timeout=300, cwd=cwd)
+                       errors="replace", timeout=300, cwd=cwd)
     assert "Sanitizer" not in r.stderr, r.stderr
     assert r.returncode >= 0, f"gpuxc died of signal {-r.returncode}\n{r.stderr}"
     return r
