@@ -35,16 +35,19 @@ demo: gpuxc
 	  print('output', y.shape, 'class per row', y.argmax(axis=1))"
 	samples/mlp/out/mlp --benchmark --runs 50
 
-# The tests run gpuxc built with AddressSanitizer and UndefinedBehaviorSanitizer.
+# The tests run gpuxc built with AddressSanitizer and UndefinedBehaviorSanitizer, and
+# compile the generated programs with both sanitizers too.
+SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
 test: gpuxc gpuxc-asan
 	cd $(ASAN) && ctest --output-on-failure -j $(JOBS)
-	GPUXC=$(ASAN)/gpuxc $(PY) -m pytest -q
+	GPUXC=$(ASAN)/gpuxc GPUXC_CFLAGS="$(SANITIZE)" $(PY) -m pytest -q
 
 unit: gpuxc-asan
 	cd $(ASAN) && ctest --output-on-failure -j $(JOBS)
 
 pytest: gpuxc-asan
-	GPUXC=$(ASAN)/gpuxc $(PY) -m pytest -q
+	GPUXC=$(ASAN)/gpuxc GPUXC_CFLAGS="$(SANITIZE)" $(PY) -m pytest -q
 
 clean:
 	rm -rf $(BUILD) $(ASAN) tests/.cache

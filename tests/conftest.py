@@ -24,6 +24,9 @@ CACHE = ROOT / "tests" / ".cache"
 # code no documented code uses.
 os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:exitcode=99")
 os.environ.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1:exitcode=98")
+# Generated code must compile without warnings. GPUXC_CFLAGS adds flags (make test adds the
+# sanitizers, so the kernels run under them too).
+os.environ["CFLAGS"] = " ".join(["-Werror", os.environ.get("GPUXC_CFLAGS", "")]).strip()
 BUILD_TIMEOUT_S = 1800
 RUN_TIMEOUT_S = 600
 

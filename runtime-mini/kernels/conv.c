@@ -3,8 +3,9 @@
  * Conv takes one of three routes:
  *   - pointwise (1x1, stride 1, no padding): per group, W [mg, cg] times the
  *     input viewed as [cg, spatial], straight into y; no scratch.
- *   - depthwise (group == c == m): a direct loop, one output row at a time
- *     as a sum of shifted input rows; no scratch.
+ *   - depthwise (group == c == m, kernel up to CONV_DW_KW wide): a direct
+ *     loop, one output row at a time as a sum of shifted input rows; no
+ *     scratch.
  *   - anything else: per image and group, im2col into scratch
  *     [cg * kvol, out spatial], then one GEMM.
  * Bias and the activation ride in the GEMM's epilogue.
@@ -12,8 +13,8 @@
  * [mg * kvol, in spatial], then col2im scatter-adds it into y.
  * Index math is written once for (d, h, w); 1-D and 2-D convs have leading
  * sizes of 1, and the innermost (w) loops carry the work.
- * Loops that should vectorize run to n & ~7 and then finish the rest: GCC
- * vectorizes at -O2 only loops it need not peel, and clang likes them plain. */
+ * Loops that should vectorize run to n & ~7 and then finish the rest (see
+ * rt_sgemm.h). */
 #include <string.h>
 
 #include "rt_kernels.h"
@@ -48,8 +49,7 @@ static int64_t conv_ceil_div(int64_t a, int64_t b) {
 }
 
 /* The positions t in [0, n) with 0 <= t * s + off < bound: [*lo, *hi). */
-static void conv_range(int64_t n, int64_t s, int64_t off, int64_t bound, int64_t *lo,
-                       int64_t *hi) {
+static void conv_range(int64_t n, int64_t s, int64_t off, int64_t bound, int64_t *lo, int64_t *hi) {
   int64_t l = off >= 0 ? 0 : conv_ceil_div(-off, s);
   int64_t h = conv_ceil_div(bound - off, s);
   if (h > n) h = n;
@@ -72,8 +72,8 @@ static void conv_axpy(float *restrict y, const float *restrict x, int64_t n, int
  * under tap (kd, kh, kw) of output position (od, oh, ow), 0 in padding. */
 
 /* dst[t] = src[t * s + off] where that is inside [0, n), else 0; t < len. */
-static void conv_gather_row(float *restrict dst, const float *restrict src, int64_t len,
-                            int64_t n, int64_t s, int64_t off) {
+static void conv_gather_row(float *restrict dst, const float *restrict src, int64_t len, int64_t n,
+                            int64_t s, int64_t off) {
   int64_t lo, hi, t;
   conv_range(len, s, off, n, &lo, &hi);
   if (lo > 0) memset(dst, 0, sizeof(float) * (size_t)lo);
@@ -86,8 +86,8 @@ static void conv_gather_row(float *restrict dst, const float *restrict src, int6
 }
 
 /* One row of col: tap (kd, kh, kw) of input channel plane xc. */
-static void conv_im2col_tap(const ConvGeom *q, const float *xc, int64_t kd, int64_t kh,
-                            int64_t kw, float *row) {
+static void conv_im2col_tap(const ConvGeom *q, const float *xc, int64_t kd, int64_t kh, int64_t kw,
+                            float *row) {
   int64_t od, oh;
   int64_t wo = q->pos[2], off_w = kw * q->dil[2] - q->pad[2];
   for (od = 0; od < q->pos[0]; od++) {
@@ -186,8 +186,8 @@ static void conv_dw_row(const RtConv *p, const ConvGeom *q, const ConvTaps *t, c
     for (kh = 0; kh < q->k[1]; kh++) {
       int64_t ih = oh * q->stride[1] - q->pad[1] + kh * q->dil[1];
       if (ih < 0 || ih >= q->img[1]) continue;
-      conv_dw_taps(q, t, xc + (id * q->img[1] + ih) * q->img[2],
-                   wc + (kd * q->k[1] + kh) * q->k[2], yr);
+      conv_dw_taps(q, t, xc + (id * q->img[1] + ih) * q->img[2], wc + (kd * q->k[1] + kh) * q->k[2],
+                   yr);
     }
   }
   sgemm_act_row(yr, wo, p->act, p->alpha, p->beta);
@@ -301,9 +301,9 @@ RT_API void rt_conv_transpose_f32(const RtConvTranspose *p, const float *x, cons
     for (g = 0; g < p->group; g++) {
       float *yg = y + (img * p->m + g * mg) * out_sp;
       /* W_g is [cg, rows]: A = W_g^T through strides. */
-      SgemmArgs a = sgemm_args(rows, in_sp, cg, w + g * cg * rows, 1, rows,
-                               x + (img * p->c + g * cg) * in_sp, in_sp, 1,
-                               pointwise ? yg : scratch);
+      SgemmArgs a =
+          sgemm_args(rows, in_sp, cg, w + g * cg * rows, 1, rows, x + (img * p->c + g * cg) * in_sp,
+                     in_sp, 1, pointwise ? yg : scratch);
       if (pointwise) {
         a.row_bias = b ? b + g * mg : NULL;
         a.act = p->act, a.act_alpha = p->alpha, a.act_beta = p->beta;

@@ -62,8 +62,8 @@ static int copy_is_transpose(const RtCopy *p) {
 }
 
 /* One tile: dst[i * ds + j] = src[i + j * ss] for i < ni, j < nj. */
-#define COPY_TILE_LOOP(E)                                                              \
-  for (i = 0; i < ni; i++)                                                             \
+#define COPY_TILE_LOOP(E)  \
+  for (i = 0; i < ni; i++) \
     for (j = 0; j < nj; j++) memcpy(dst + (i * ds + j) * (E), src + (i + j * ss) * (E), E)
 
 static void copy_tile(unsigned char *dst, const unsigned char *src, int64_t ni, int64_t nj,
@@ -84,8 +84,8 @@ static void copy_transpose(const RtCopy *p, unsigned char *dst, const unsigned c
   for (i0 = 0; i0 < ni; i0 += COPY_TILE)
     for (j0 = 0; j0 < nj; j0 += COPY_TILE)
       copy_tile(dst + (i0 * ds + j0) * e, src + (i0 + j0 * ss) * e,
-                ni - i0 < COPY_TILE ? ni - i0 : COPY_TILE, nj - j0 < COPY_TILE ? nj - j0 : COPY_TILE,
-                ds, ss, e);
+                ni - i0 < COPY_TILE ? ni - i0 : COPY_TILE,
+                nj - j0 < COPY_TILE ? nj - j0 : COPY_TILE, ds, ss, e);
 }
 
 RT_API void rt_copy(const RtCopy *p, const void *x, void *y) {
@@ -146,9 +146,7 @@ static int64_t copy_pad_map(int64_t o, int64_t pb, int64_t n, int64_t mode) {
     if (i < 0) i += period;
     return i < n ? i : period - i;
   case 2: return i < 0 ? 0 : n - 1; /* edge */
-  default: /* wrap */
-    i %= n;
-    return i < 0 ? i + n : i;
+  default: /* wrap */ i %= n; return i < 0 ? i + n : i;
   }
 }
 
@@ -177,14 +175,18 @@ static void copy_pad_row(const RtPad *p, const unsigned char *src, const void *v
   if (hi < lo) hi = lo;
   for (o = 0; o < lo; o++) {
     int64_t i = copy_pad_map(o, pb, n, p->mode);
-    if (i < 0) copy_fill(dst + o * e, value, 1, e);
-    else memcpy(dst + o * e, src + i * e, (size_t)e);
+    if (i < 0)
+      copy_fill(dst + o * e, value, 1, e);
+    else
+      memcpy(dst + o * e, src + i * e, (size_t)e);
   }
   if (hi > lo) memcpy(dst + lo * e, src + (lo - pb) * e, (size_t)((hi - lo) * e));
   for (o = hi; o < out; o++) {
     int64_t i = copy_pad_map(o, pb, n, p->mode);
-    if (i < 0) copy_fill(dst + o * e, value, 1, e);
-    else memcpy(dst + o * e, src + i * e, (size_t)e);
+    if (i < 0)
+      copy_fill(dst + o * e, value, 1, e);
+    else
+      memcpy(dst + o * e, src + i * e, (size_t)e);
   }
 }
 

@@ -9,7 +9,7 @@
 RT_API void rt_gemm_f32(const RtGemm *p, const float *a, const float *b, const float *c, float *y) {
   int64_t m = p->m, n = p->n, k = p->k, i, j;
   SgemmArgs g = sgemm_args(m, n, k, a, p->trans_a ? 1 : k, p->trans_a ? m : 1, b,
-                          p->trans_b ? 1 : n, p->trans_b ? k : 1, y);
+                           p->trans_b ? 1 : n, p->trans_b ? k : 1, y);
   g.alpha = p->alpha;
   g.act = p->act, g.act_alpha = p->act_alpha, g.act_beta = p->act_beta;
   if (c && p->beta != 0.0f) {

@@ -10,8 +10,7 @@ RT_API void rt_range_f32(const RtRange *p, const float *start, const float *delt
   for (i = 0; i < p->n; i++) y[i] = s + (float)i * d;
 }
 
-RT_API void rt_range_i64(const RtRange *p, const int64_t *start, const int64_t *delta,
-                         int64_t *y) {
+RT_API void rt_range_i64(const RtRange *p, const int64_t *start, const int64_t *delta, int64_t *y) {
   int64_t s = *start, d = *delta, i;
   for (i = 0; i < p->n; i++) y[i] = rt_add_i64(s, rt_mul_i64(i, d));
 }

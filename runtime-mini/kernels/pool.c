@@ -103,14 +103,9 @@ static void pool_run(const RtPool *p, const float *x, float *y, int is_max) {
               &c.hi[tw]);
   for (nc = 0; nc < p->n * p->c; nc++)
     for (od = 0; od < p->out[0]; od++)
-      for (oh = 0; oh < p->out[1]; oh++, y += p->out[2])
-        pool_row(&c, x + nc * in_sp, od, oh, y);
+      for (oh = 0; oh < p->out[1]; oh++, y += p->out[2]) pool_row(&c, x + nc * in_sp, od, oh, y);
 }
 
-RT_API void rt_maxpool_f32(const RtPool *p, const float *x, float *y) {
-  pool_run(p, x, y, 1);
-}
+RT_API void rt_maxpool_f32(const RtPool *p, const float *x, float *y) { pool_run(p, x, y, 1); }
 
-RT_API void rt_avgpool_f32(const RtPool *p, const float *x, float *y) {
-  pool_run(p, x, y, 0);
-}
+RT_API void rt_avgpool_f32(const RtPool *p, const float *x, float *y) { pool_run(p, x, y, 0); }

@@ -75,25 +75,24 @@ static float reduce_merge_f32(int kind, float a, float b) {
 
 /* The fold of each kind as an expression of the partial result a and the
  * next value v; M is applied to each (REDUCE_EXP needs shift in scope). */
-#define REDUCE_KINDS(M)                          \
-  case REDUCE_SUM: M(a + v); break;              \
-  case REDUCE_ABS: M(a + fabsf(v)); break;       \
-  case REDUCE_SQ: M(a + v * v); break;           \
-  case REDUCE_PROD: M(a * v); break;             \
-  case REDUCE_MAX: M(rt_max_f32(a, v)); break;   \
-  case REDUCE_MIN: M(rt_min_f32(a, v)); break;   \
+#define REDUCE_KINDS(M)                         \
+  case REDUCE_SUM: M(a + v); break;             \
+  case REDUCE_ABS: M(a + fabsf(v)); break;      \
+  case REDUCE_SQ: M(a + v * v); break;          \
+  case REDUCE_PROD: M(rt_mul_f32(a, v)); break; \
+  case REDUCE_MAX: M(rt_max_f32(a, v)); break;  \
+  case REDUCE_MIN: M(rt_min_f32(a, v)); break;  \
   default: M(a + expf(v - shift)); break;
 
 /* Four lanes of a block of 16, and nb blocks (see reduce_lanes_f32). */
-#define REDUCE_LANE4(q0, EXPR)                   \
-  for (q = (q0); q < (q0) + 4; q++) {            \
-    float a = lane[q], v = x[q];                 \
-    lane[q] = (EXPR);                            \
+#define REDUCE_LANE4(q0, EXPR)        \
+  for (q = (q0); q < (q0) + 4; q++) { \
+    float a = lane[q], v = x[q];      \
+    lane[q] = (EXPR);                 \
   }
-#define REDUCE_BLOCKS(EXPR)                      \
-  for (b = 0; b < nb; b++, x += 16) {            \
-    REDUCE_LANE4(0, EXPR) REDUCE_LANE4(4, EXPR)  \
-    REDUCE_LANE4(8, EXPR) REDUCE_LANE4(12, EXPR) \
+#define REDUCE_BLOCKS(EXPR)                                                                  \
+  for (b = 0; b < nb; b++, x += 16) {                                                        \
+    REDUCE_LANE4(0, EXPR) REDUCE_LANE4(4, EXPR) REDUCE_LANE4(8, EXPR) REDUCE_LANE4(12, EXPR) \
   }
 
 /* Folds nb blocks of 16 contiguous values into lane[16]: vector-long loops
@@ -106,10 +105,10 @@ static void reduce_lanes_f32(int kind, const float *restrict x, int64_t nb, floa
 }
 
 /* The rest of a row, one value at a time (see reduce_row_f32). */
-#define REDUCE_TAIL(EXPR)                        \
-  for (; j < n; j++) {                           \
-    float a = acc, v = x[j * s];                 \
-    acc = (EXPR);                                \
+#define REDUCE_TAIL(EXPR)        \
+  for (; j < n; j++) {           \
+    float a = acc, v = x[j * s]; \
+    acc = (EXPR);                \
   }
 
 /* Folds n values x[j * s] into acc; shift is used by REDUCE_EXP. */
@@ -213,9 +212,8 @@ static void reduce_rows_f32(const RtReduce *p, const float *x, float *y, int64_t
 
 /* True if the row walk suits p. */
 static int reduce_by_rows(const RtReduce *p) {
-  return p->op != RT_RED_LOG_SUM_EXP && p->out_rank > 0 &&
-         p->out_strides[p->out_rank - 1] == 1 && p->red_rank > 0 &&
-         p->red_strides[p->red_rank - 1] != 1;
+  return p->op != RT_RED_LOG_SUM_EXP && p->out_rank > 0 && p->out_strides[p->out_rank - 1] == 1 &&
+         p->red_rank > 0 && p->red_strides[p->red_rank - 1] != 1;
 }
 
 RT_API void rt_reduce_f32(const RtReduce *p, const float *x, float *y) {
@@ -238,8 +236,10 @@ RT_API void rt_reduce_f32(const RtReduce *p, const float *x, float *y) {
 static int64_t reduce_walk_i64(const RtReduce *p, const int64_t *x, int kind) {
   int64_t idx[RT_MAX_RANK] = {0};
   int64_t off = 0, rr = p->red_rank, d;
-  int64_t acc = kind == REDUCE_PROD ? 1 : kind == REDUCE_MAX ? INT64_MIN
-                                       : kind == REDUCE_MIN ? INT64_MAX : 0;
+  int64_t acc = kind == REDUCE_PROD  ? 1
+                : kind == REDUCE_MAX ? INT64_MIN
+                : kind == REDUCE_MIN ? INT64_MAX
+                                     : 0;
   for (d = 0; d < rr; d++)
     if (p->red_dims[d] <= 0) return acc;
   do {

@@ -2,7 +2,9 @@
  *
  * C[m,n] = alpha * A[m,k] B[k,n] (+ C) (+ row bias) (+ column bias), then a
  * fused activation. A and B are read through arbitrary row and column
- * strides, so transposes cost nothing; C has unit column stride.
+ * strides, so transposes cost nothing; C has unit column stride. A single
+ * output row or column (vector times matrix) takes sgemm_gemv instead: it
+ * is memory bound, and the blocked path would pad it to a whole tile.
  *
  * The usual Goto/BLIS blocking, sized for a small stack (no heap, no static
  * buffers: the kernels must stay reentrant):
@@ -13,7 +15,9 @@
  * The micro-kernel is plain C: each row of the tile is a few fixed-length
  * loops of VL floats over a restrict accumulator, which GCC and clang turn
  * into register-resident vector code at -O2. VL is 4 (SSE2, the baseline)
- * unless the target has AVX; define RT_SGEMM_VL to override.
+ * unless the target has AVX; define RT_SGEMM_VL to override. Plain loops
+ * that should vectorize run to n & ~7 and then finish the rest: GCC's -O2
+ * vectorizes only loops it need not peel, and clang likes them plain.
  *
  * Everything here is static inline: the header is included by several
  * kernel files, also into one translation unit (RT_UNITY).
@@ -55,17 +59,17 @@ typedef struct SgemmArgs {
   float *c;
   int64_t ldc;
   float alpha;
-  int accumulate;         /* 1: add to C's current contents */
-  const float *row_bias;  /* [m] or NULL */
-  const float *col_bias;  /* [n] or NULL */
-  int64_t act;            /* RT_ACT_*, applied last */
+  int accumulate;        /* 1: add to C's current contents */
+  const float *row_bias; /* [m] or NULL */
+  const float *col_bias; /* [n] or NULL */
+  int64_t act;           /* RT_ACT_*, applied last */
   float act_alpha, act_beta;
 } SgemmArgs;
 
 /* An SgemmArgs with everything set: no bias, no accumulation. */
-static inline SgemmArgs sgemm_args(int64_t m, int64_t n, int64_t k, const float *a,
-                                   int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
-                                   int64_t b_cs, float *c) {
+static inline SgemmArgs sgemm_args(int64_t m, int64_t n, int64_t k, const float *a, int64_t a_rs,
+                                   int64_t a_cs, const float *b, int64_t b_rs, int64_t b_cs,
+                                   float *c) {
   SgemmArgs g;
   g.m = m, g.n = n, g.k = k;
   g.a = a, g.a_rs = a_rs, g.a_cs = a_cs;
@@ -100,11 +104,11 @@ static inline void sgemm_act_row(float *c, int64_t n, int64_t act, float al, flo
 
 /* One row of the micro-tile: t[i][.] += a[i] * b[.], as two VL-long loops
  * that each become one vector operation. */
-#define SGEMM_ROW(i)                                                                       \
-  do {                                                                                     \
-    float av_ = a[i];                                                                      \
-    for (j = 0; j < SGEMM_VL; j++) t[(i) * SGEMM_NR + j] += av_ * b[j];                    \
-    for (j = 0; j < SGEMM_VL; j++) t[(i) * SGEMM_NR + SGEMM_VL + j] += av_ * b[SGEMM_VL + j]; \
+#define SGEMM_ROW(i)                                                                          \
+  do {                                                                                        \
+    float av_ = a[i];                                                                         \
+    for (j = 0; j < SGEMM_VL; j++) t[SGEMM_NR * (i) + j] += av_ * b[j];                       \
+    for (j = 0; j < SGEMM_VL; j++) t[SGEMM_NR * (i) + SGEMM_VL + j] += av_ * b[SGEMM_VL + j]; \
   } while (0)
 
 /* The micro-kernel: t[MR][NR] = sum over p < kc of a[p][.] (x) b[p][.],
@@ -153,8 +157,8 @@ static inline void sgemm_store(const SgemmArgs *g, const float *t, int64_t i0, i
 
 /* Packs B[p0 .. p0+kc, j0 .. j0+nr] as [kc][NR], zero-padding columns past
  * nr. */
-static inline void sgemm_pack_b(const SgemmArgs *g, int64_t p0, int64_t kc, int64_t j0,
-                                int64_t nr, float *restrict bp) {
+static inline void sgemm_pack_b(const SgemmArgs *g, int64_t p0, int64_t kc, int64_t j0, int64_t nr,
+                                float *restrict bp) {
   const float *b = g->b + p0 * g->b_rs + j0 * g->b_cs;
   int64_t p, j, rs = g->b_rs, cs = g->b_cs;
   if (nr < SGEMM_NR) memset(bp, 0, sizeof(float) * (size_t)(kc * SGEMM_NR));
@@ -171,8 +175,8 @@ static inline void sgemm_pack_b(const SgemmArgs *g, int64_t p0, int64_t kc, int6
 
 /* Packs A[i0 .. i0+mc, p0 .. p0+kc] as MR-row panels [kc][MR], zero-padding
  * rows past mc in the last panel. */
-static inline void sgemm_pack_a(const SgemmArgs *g, int64_t i0, int64_t mc, int64_t p0,
-                                int64_t kc, float *restrict ap) {
+static inline void sgemm_pack_a(const SgemmArgs *g, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+                                float *restrict ap) {
   int64_t ir, i, p, rs = g->a_rs, cs = g->a_cs;
   for (ir = 0; ir < mc; ir += SGEMM_MR) {
     int64_t mr = mc - ir < SGEMM_MR ? mc - ir : SGEMM_MR;
@@ -210,9 +214,8 @@ static inline void sgemm_block(const SgemmArgs *g, int64_t p0, int64_t kc, int64
 
 /* acc[j] = sum over p < k of x[p] * mat[p * ms + j], for j < jn; the rows
  * of mat are contiguous. Four rows per pass over acc. */
-static inline void sgemm_axpy_rows(int64_t k, const float *restrict x,
-                                   const float *restrict mat, int64_t ms, int64_t jn,
-                                   float *restrict acc) {
+static inline void sgemm_axpy_rows(int64_t k, const float *restrict x, const float *restrict mat,
+                                   int64_t ms, int64_t jn, float *restrict acc) {
   int64_t p = 0, j, jv = jn & ~(int64_t)7;
   for (j = 0; j < jn; j++) acc[j] = 0.0f;
   for (; p + 4 <= k; p += 4) {
@@ -325,8 +328,7 @@ static inline void sgemm_no_k(const SgemmArgs *g) {
   for (i = 0; i < g->m; i += SGEMM_MR) {
     int64_t mr = g->m - i < SGEMM_MR ? g->m - i : SGEMM_MR;
     for (j = 0; j < g->n; j += SGEMM_NR)
-      sgemm_store(g, zero, i, j, mr, g->n - j < SGEMM_NR ? g->n - j : SGEMM_NR,
-                  !g->accumulate, 1);
+      sgemm_store(g, zero, i, j, mr, g->n - j < SGEMM_NR ? g->n - j : SGEMM_NR, !g->accumulate, 1);
   }
 }
 

@@ -149,7 +149,7 @@ void c_emit_api(TargetCtx *t, Emitter *e) {
   cg_line(e, "size_t %s_arena_size(void) { return %s_ARENA_BYTES; }", p, macro);
   cg_blank(e);
   cg_line(e, "int %s_init(%s_ctx *ctx, void *arena) {", p, p);
-  cg_line(e, "if (!ctx || (!arena && %s_ARENA_BYTES)) return GPUX_ERR_ARG;", macro);
+  cg_line(e, "if (!ctx || (%s_ARENA_BYTES > 0 && !arena)) return GPUX_ERR_ARG;", macro);
   cg_line(e, "if ((uintptr_t)arena %% GPUX_ARENA_ALIGN) return GPUX_ERR_ARG;");
   cg_line(e, "ctx->arena = arena;");
   cg_line(e, "ctx->ready = 1;");

@@ -28,9 +28,7 @@ static float *rand_buf(int64_t n) {
   return a;
 }
 
-static float *zero_buf(int64_t n) {
-  return calloc((size_t)(n > 0 ? n : 1), sizeof(float));
-}
+static float *zero_buf(int64_t n) { return calloc((size_t)(n > 0 ? n : 1), sizeof(float)); }
 
 /* True if got matches want to a relative tolerance of about 1e-4 (NaNs and
  * infinities must match exactly). */
@@ -157,6 +155,10 @@ TEST(conv_depthwise) {
   in[2] = 45, s[2] = 1;
   p = mk_conv(1, 2, 2, 2, in, k, s, ONE3, pad, pad, RT_ACT_NONE);
   CHECK(run_conv(&p, 1));
+  k[2] = 17; /* too wide for the depthwise route: im2col */
+  p = mk_conv(1, 2, 2, 2, in, k, s, ONE3, pad, pad, RT_ACT_NONE);
+  CHECK(rt_conv_scratch_f32(&p) > 0);
+  CHECK(run_conv(&p, 1));
 }
 
 TEST(conv_pointwise) {
@@ -241,7 +243,8 @@ static void ref_convt(const RtConvTranspose *p, const float *x, const float *w, 
                     int64_t oh = ih * p->stride[1] - p->pad_begin[1] + kh * p->dil[1];
                     int64_t ow = iw * p->stride[2] - p->pad_begin[2] + kw * p->dil[2];
                     int64_t mo = ci / cg * mg + co;
-                    float xv = x[(((n * p->c + ci) * p->in[0] + id) * p->in[1] + ih) * p->in[2] + iw];
+                    float xv =
+                        x[(((n * p->c + ci) * p->in[0] + id) * p->in[1] + ih) * p->in[2] + iw];
                     float wv = w[(((ci * mg + co) * p->k[0] + kd) * p->k[1] + kh) * p->k[2] + kw];
                     if (od < 0 || od >= p->out[0] || oh < 0 || oh >= p->out[1] || ow < 0 ||
                         ow >= p->out[2])
@@ -333,9 +336,9 @@ static int run_gemm(int64_t m, int64_t n, int64_t k, int ta, int tb, int c_shape
 }
 
 TEST(gemm_shapes_and_transposes) {
-  static const int64_t shapes[][3] = {{1, 1, 1},   {3, 5, 7},    {17, 33, 300}, {64, 70, 513},
+  static const int64_t shapes[][3] = {{1, 1, 1},     {3, 5, 7},    {17, 33, 300}, {64, 70, 513},
                                       {120, 9, 256}, {5, 40, 257}, {1, 300, 70},  {90, 1, 33},
-                                      {1, 1, 50},  {2, 3, 1},     {4, 8, 4}};
+                                      {1, 1, 50},    {2, 3, 1},    {4, 8, 4}};
   int s, t;
   for (s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); s++)
     for (t = 0; t < 4; t++)
@@ -382,7 +385,8 @@ static void ref_matmul(const RtMatMul *p, const float *a, const float *b, const 
   for (t = 0; t < nb; t++) {
     int64_t ao = 0, bo = 0, rem = t;
     for (j = p->batch_rank - 1; j >= 0; j--) idx[j] = rem % p->batch[j], rem /= p->batch[j];
-    for (j = 0; j < p->batch_rank; j++) ao += idx[j] * p->a_bstride[j], bo += idx[j] * p->b_bstride[j];
+    for (j = 0; j < p->batch_rank; j++)
+      ao += idx[j] * p->a_bstride[j], bo += idx[j] * p->b_bstride[j];
     for (i = 0; i < p->m; i++)
       for (r = 0; r < p->n; r++) {
         double s = bias ? bias[r] : 0.0f;
@@ -423,9 +427,9 @@ TEST(matmul_batches) {
   int64_t a4[1] = {4};
   CHECK(run_matmul(0, one, one, 7, 9, 11, 1, RT_ACT_NONE));
   CHECK(run_matmul(2, a23, a23, 5, 6, 7, 0, RT_ACT_NONE));
-  CHECK(run_matmul(2, a13, a21, 5, 6, 7, 1, RT_ACT_RELU));  /* both broadcast */
-  CHECK(run_matmul(2, a23, a11, 3, 20, 9, 1, RT_ACT_NONE)); /* B shared: folded */
-  CHECK(run_matmul(2, a11, a23, 3, 20, 9, 0, RT_ACT_NONE)); /* A shared */
+  CHECK(run_matmul(2, a13, a21, 5, 6, 7, 1, RT_ACT_RELU));          /* both broadcast */
+  CHECK(run_matmul(2, a23, a11, 3, 20, 9, 1, RT_ACT_NONE));         /* B shared: folded */
+  CHECK(run_matmul(2, a11, a23, 3, 20, 9, 0, RT_ACT_NONE));         /* A shared */
   CHECK(run_matmul(1, a4, one, 1, 33, 17, 1, RT_ACT_HARD_SIGMOID)); /* rows of 1 */
   CHECK(run_matmul(1, a4, a4, 1, 33, 17, 1, RT_ACT_NONE));
   CHECK(run_matmul(1, a4, a4, 6, 1, 17, 1, RT_ACT_NONE));
@@ -518,6 +522,7 @@ TEST(pool_options) {
   int64_t pb[3] = {0, 1, 0}, pe[3] = {0, 0, 2}, k2[3] = {1, 2, 2};
   int64_t in1[3] = {1, 1, 17}, k1[3] = {1, 1, 4}, s1[3] = {1, 1, 3}, pb1[3] = {0, 0, 2};
   int64_t in3[3] = {4, 5, 6}, k3[3] = {2, 3, 2}, s3[3] = {2, 1, 2};
+  int64_t inw[3] = {1, 2, 40}, kw[3] = {1, 1, 17};
   int ceil_mode, inc;
   for (ceil_mode = 0; ceil_mode < 2; ceil_mode++)
     for (inc = 0; inc < 2; inc++) {
@@ -530,6 +535,8 @@ TEST(pool_options) {
       p = mk_pool(2, 2, in1, k1, s1, ONE3, pb1, pb1, ceil_mode, inc);
       CHECK(run_pool(&p));
       p = mk_pool(1, 3, in3, k3, s3, ONE3, ONE3, ZERO3, ceil_mode, inc);
+      CHECK(run_pool(&p));
+      p = mk_pool(1, 2, inw, kw, s1, ONE3, pb1, pb1, ceil_mode, inc); /* wide window */
       CHECK(run_pool(&p));
     }
 }
@@ -591,8 +598,8 @@ TEST(layernorm) {
         for (j = 0; j < p.len; j++) var += (x[o * p.len + j] - mu) * (x[o * p.len + j] - mu);
         is = 1.0 / sqrt(var / (double)p.len + p.eps);
         for (j = 0; j < p.len; j++)
-          r[o * p.len + j] = (float)((x[o * p.len + j] - mu) * is * (v & 1 ? sc[j] : 1.0) +
-                                     (v & 2 ? bi[j] : 0.0));
+          r[o * p.len + j] =
+              (float)((x[o * p.len + j] - mu) * is * (v & 1 ? sc[j] : 1.0) + (v & 2 ? bi[j] : 0.0));
         if (v) CHECK(close_f(mean[o], mu) && close_f(inv[o], is));
       }
       CHECK(check_f("layernorm", y, r, n));
@@ -642,7 +649,8 @@ static int run_copy(int64_t rank, const int64_t *dims, const int64_t *ss, const 
   int ok;
   memset(&p, 0, sizeof p);
   p.rank = rank, p.src_offset = so, p.dst_offset = dof, p.elem = elem;
-  for (i = 0; i < rank; i++) p.dims[i] = dims[i], p.src_strides[i] = ss[i], p.dst_strides[i] = ds[i];
+  for (i = 0; i < rank; i++)
+    p.dims[i] = dims[i], p.src_strides[i] = ss[i], p.dst_strides[i] = ds[i];
   for (i = 0; i < src_n * elem; i++) x[i] = (unsigned char)(i * 7 + 3);
   memset(y, 0xAB, (size_t)(dst_n * elem)), memset(r, 0xAB, (size_t)(dst_n * elem));
   rt_copy(&p, x, y);
@@ -654,11 +662,12 @@ static int run_copy(int64_t rank, const int64_t *dims, const int64_t *ss, const 
 
 TEST(copy_strided) {
   int64_t d1[3] = {4, 2, 3}, s1[3] = {1, 12, 4}, t1[3] = {6, 3, 1};        /* transpose */
-  int64_t d2[1] = {5}, s2[1] = {-2}, t2[1] = {1};                           /* reversed slice */
-  int64_t d3[2] = {3, 4}, s3[2] = {0, 1}, s3b[2] = {1, 0}, t3[2] = {4, 1};  /* expand */
-  int64_t d4[2] = {2, 3}, s4[2] = {3, 1}, t4[2] = {5, 1};                   /* into a concat */
-  int64_t d5[2] = {3, 4}, s5[2] = {-4, -1}, t5[2] = {1, 3};                 /* both negative */
+  int64_t d2[1] = {5}, s2[1] = {-2}, t2[1] = {1};                          /* reversed slice */
+  int64_t d3[2] = {3, 4}, s3[2] = {0, 1}, s3b[2] = {1, 0}, t3[2] = {4, 1}; /* expand */
+  int64_t d4[2] = {2, 3}, s4[2] = {3, 1}, t4[2] = {5, 1};                  /* into a concat */
+  int64_t d5[2] = {3, 4}, s5[2] = {-4, -1}, t5[2] = {1, 3};                /* both negative */
   int64_t d6[2] = {3, 0};
+  int64_t d7[3] = {2, 20, 37}, s7[3] = {740, 1, 20}, t7[3] = {740, 37, 1}; /* tiled */
   int64_t e;
   for (e = 1; e <= 8; e *= 2) {
     CHECK(run_copy(3, d1, s1, t1, 0, 0, e, 24, 24));
@@ -669,6 +678,8 @@ TEST(copy_strided) {
     CHECK(run_copy(2, d5, s5, t5, 11, 0, e, 12, 12));
     CHECK(run_copy(0, d1, s1, t1, 2, 1, e, 3, 2));
     CHECK(run_copy(2, d6, s4, t4, 0, 0, e, 6, 6));
+    CHECK(run_copy(3, d7, s7, t7, 0, 0, e, 1480, 1480));
+    CHECK(run_copy(2, d7 + 1, s7 + 1, t7 + 1, 0, 0, e, 740, 740));
   }
 }
 
@@ -741,9 +752,12 @@ static int run_pad(int64_t rank, const int64_t *in, const int64_t *pb, const int
       if (i < 0) fill = 1;
       off += i * stride, stride *= in[d];
     }
-    if (fill && value) memcpy(r + t * elem, value, (size_t)elem);
-    else if (fill) memset(r + t * elem, 0, (size_t)elem);
-    else memcpy(r + t * elem, x + off * elem, (size_t)elem);
+    if (fill && value)
+      memcpy(r + t * elem, value, (size_t)elem);
+    else if (fill)
+      memset(r + t * elem, 0, (size_t)elem);
+    else
+      memcpy(r + t * elem, x + off * elem, (size_t)elem);
   }
   rt_pad(&p, x, value, y);
   ok = memcmp(y, r, (size_t)(nout * elem)) == 0;
@@ -806,7 +820,8 @@ static double ref_reduce_one(const RtReduce *p, const float *x) {
     s += v, sa += fabs(v), sq += v * v, pr *= v;
     mx = v > mx ? v : mx, mn = v < mn ? v : mn;
   }
-  for (t = 0; t < cnt; t++) se += exp(x[walk_off(t, p->red_rank, p->red_dims, p->red_strides)] - mx);
+  for (t = 0; t < cnt; t++)
+    se += exp(x[walk_off(t, p->red_rank, p->red_dims, p->red_strides)] - mx);
   switch (p->op) {
   case RT_RED_SUM: return s;
   case RT_RED_MEAN: return cnt ? s / (double)cnt : NAN;
@@ -905,8 +920,8 @@ TEST(reduce_i64_ops) {
       int64_t nout = numel(p.out_rank, p.out_dims);
       rt_reduce_i64(&p, x, y);
       for (t = 0; t < nout; t++)
-        CHECK_EQ_INT(y[t], ref_reduce_i64(&p, x + walk_off(t, p.out_rank, p.out_dims,
-                                                            p.out_strides)));
+        CHECK_EQ_INT(y[t],
+                     ref_reduce_i64(&p, x + walk_off(t, p.out_rank, p.out_dims, p.out_strides)));
     }
     {
       RtReduce p = mk_reduce(3, d0, 2, op);
