@@ -24,6 +24,7 @@ enum {
   VF_INPUT = 1 << 0,  /* graph input: data comes from the caller */
   VF_OUTPUT = 1 << 1, /* graph output: data goes to the caller */
   VF_CONST = 1 << 2,  /* data known at compile time */
+  VF_MUTABLE = 1 << 3, /* data is a private copy a pass may rewrite in place */
 };
 
 typedef struct IrValue {

@@ -3,6 +3,7 @@
 #include "onnx.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 #include "onnx_internal.h"
 
@@ -11,6 +12,27 @@
 static void free_model(void *p, size_t n) {
   (void)n;
   onnx__model_proto__free_unpacked(p, NULL);
+}
+
+/* protobuf-c copies each raw_data out of the mapped file. So that the file's
+ * pages and the copies are not resident at once, every large allocation first
+ * drops the mapping's pages from this process; the mapping is file-backed, so
+ * pages read again come back from the page cache. Peak memory stays near one
+ * copy of the weights instead of two. */
+typedef struct MapAlloc {
+  void *base;
+  size_t len;
+} MapAlloc;
+
+static void *map_alloc(void *data, size_t size) {
+  MapAlloc *m = data;
+  if (size >= (1u << 20)) madvise(m->base, m->len, MADV_DONTNEED);
+  return malloc(size);
+}
+
+static void map_free(void *data, void *p) {
+  (void)data;
+  free(p);
 }
 
 static int load_initializers(Loader *L, const Onnx__GraphProto *gp) {
@@ -37,6 +59,9 @@ static int load_initializers(Loader *L, const Onnx__GraphProto *gp) {
     ir_set_shape(v, tt.dtype, tt.rank, tt.dims);
     v->data = tt.data;
     v->flags |= VF_CONST;
+    if (!(t->has_data_location &&
+          t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL))
+      v->flags |= VF_MUTABLE; /* unpacked copies; external data is a read-only map */
   }
   if (gp->n_sparse_initializer) {
     diag_error(L->d, EK_UNSUPPORTED, L->path, "sparse initializers are not supported");
@@ -229,7 +254,9 @@ int onnx_load(const char *path, IrGraph *g, Diag *d) {
     diag_error(d, EK_INVALID, path, "the file is empty; it is not an ONNX model");
     return -1;
   }
-  Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, data);
+  MapAlloc ma = {(void *)data, len};
+  ProtobufCAllocator alloc = {map_alloc, map_free, &ma};
+  Onnx__ModelProto *m = onnx__model_proto__unpack(&alloc, len, data);
   onnx_unmap((void *)data, len);
   if (!m) {
     diag_error(d, EK_INVALID, path,

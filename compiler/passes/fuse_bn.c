@@ -20,14 +20,18 @@ static void fold_into(IrGraph *g, IrNode *conv, IrNode *bn, float eps) {
   const float *scale = g->vals[bn->in[1]].data, *beta = g->vals[bn->in[2]].data;
   const float *mean = g->vals[bn->in[3]].data, *var = g->vals[bn->in[4]].data;
   const float *b = conv->nin > 2 && conv->in[2] >= 0 ? g->vals[conv->in[2]].data : NULL;
-  float *nw = op_alloc(g, (size_t)ir_bytes(w)), *nb = op_alloc(g, (size_t)m * 4);
+  /* The weights are scaled in place when they are a private copy no other node
+   * reads: large models then hold one copy of their weights, not two. */
+  int in_place = (w->flags & VF_MUTABLE) && w->nuses == 1;
+  float *nw = in_place ? (float *)w->data : op_alloc(g, (size_t)ir_bytes(w));
+  float *nb = op_alloc(g, (size_t)m * 4);
   const float *ow = w->data;
   for (int64_t c = 0; c < m; c++) {
     float s = scale[c] / sqrtf(var[c] + eps);
     for (int64_t k = 0; k < per; k++) nw[c * per + k] = ow[c * per + k] * s;
     nb[c] = ((b ? b[c] : 0.0f) - mean[c]) * s + beta[c];
   }
-  int wid = ir_add_const(g, w->name, DT_F32, w->rank, w->dims, nw);
+  int wid = in_place ? conv->in[1] : ir_add_const(g, w->name, DT_F32, w->rank, w->dims, nw);
   int bid = ir_add_const(g, conv->nin > 2 && conv->in[2] >= 0 ? g->vals[conv->in[2]].name
                                                                : "conv_bias",
                          DT_F32, 1, &m, nb);
