@@ -2,6 +2,7 @@
 #
 #   make demo   install what is missing, build gpuxc, compile the sample MLP, run it
 #   make test   install what is missing, build (also with ASan/UBSan), run every test
+# (./make.sh TARGET does the same on a machine that does not have make yet.)
 #
 # Everything else is a step of those two.
 

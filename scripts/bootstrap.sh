@@ -6,28 +6,37 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PKGS="build-essential cmake pkg-config libprotobuf-c-dev protobuf-c-compiler libyaml-dev python3"
+PKGS="make gcc libc6-dev binutils cmake pkg-config libprotobuf-c-dev protobuf-c-compiler
+      libyaml-dev python3"
+
+apt_install() {
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  echo "bootstrap: installing Debian packages: $*"
+  if [ -z "${BOOTSTRAP_UPDATED:-}" ]; then
+    $SUDO apt-get update -q
+    BOOTSTRAP_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "$@"
+}
 
 missing=""
 for p in $PKGS; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    missing="$missing $p"
 done
-if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
-  missing="$missing python3-venv"
-fi
-
-if [ -n "$missing" ]; then
-  echo "bootstrap: installing Debian packages:$missing"
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
-fi
+# shellcheck disable=SC2086
+[ -z "$missing" ] || apt_install $missing
 
 # The test packages, pinned, in a virtual environment of the repository.
 stamp=.venv/.requirements
 if [ ! -x .venv/bin/python ] || ! cmp -s requirements.txt "$stamp"; then
+  rm -rf .venv
+  if ! python3 -m venv .venv >/dev/null 2>&1; then
+    rm -rf .venv
+    apt_install python3-venv
+    python3 -m venv .venv
+  fi
   echo "bootstrap: installing Python packages into .venv"
-  python3 -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
   cp requirements.txt "$stamp"
 fi

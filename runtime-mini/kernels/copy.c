@@ -4,7 +4,8 @@
  *
  * Elements move with fixed-size memcpy, which compilers turn into single
  * loads and stores without breaking the aliasing rules; an innermost run
- * that is contiguous on both sides is one memcpy. */
+ * that is contiguous on both sides is one memcpy, and a transpose of the
+ * last two dims goes tile by tile. */
 #include <string.h>
 
 #include "rt_kernels.h"
@@ -146,7 +147,7 @@ static int64_t copy_pad_map(int64_t o, int64_t pb, int64_t n, int64_t mode) {
     if (i < 0) i += period;
     return i < n ? i : period - i;
   case 2: return i < 0 ? 0 : n - 1; /* edge */
-  default: /* wrap */ i %= n; return i < 0 ? i + n : i;
+  default: return (i % n + n) % n; /* wrap */
   }
 }
 
