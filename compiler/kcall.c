@@ -24,6 +24,8 @@ THUNK(rt_batchnorm_f32, RtBatchNorm, A(0), A(1), A(2), A(3), A(4), A(5))
 THUNK(rt_copy, RtCopy, A(0), A(1))
 THUNK(rt_gather, RtGather, A(0), A(1), A(2))
 THUNK(rt_pad, RtPad, A(0), A(1), A(2))
+THUNK(rt_gather_elements, RtGatherElements, A(0), A(1), A(2))
+THUNK(rt_gather_nd, RtGatherND, A(0), A(1), A(2))
 THUNK(rt_reduce_f32, RtReduce, A(0), A(1))
 THUNK(rt_reduce_i64, RtReduce, A(0), A(1))
 THUNK(rt_range_f32, RtRange, A(0), A(1), A(2))
@@ -44,6 +46,8 @@ static const KernelDef KERNELS[] = {
     K(rt_copy, "copy.c", RtCopy, 2),
     K(rt_gather, "copy.c", RtGather, 3),
     K(rt_pad, "copy.c", RtPad, 3),
+    K(rt_gather_elements, "index.c", RtGatherElements, 3),
+    K(rt_gather_nd, "index.c", RtGatherND, 3),
     K(rt_reduce_f32, "reduce.c", RtReduce, 2),
     K(rt_reduce_i64, "reduce.c", RtReduce, 2),
     K(rt_range_f32, "misc.c", RtRange, 3),

@@ -20,6 +20,9 @@
 #define TH1P2(F, T) \
   static void th_##F##_##T(const void *const *x, void *y, const float *p) { \
     *(rt_##T *)y = rt_##F##_##T(X(0, T), p[0], p[1]); }
+#define TH1B(F, T) \
+  static void th_##F##_##T(const void *const *x, void *y, const float *p) { \
+    (void)p; *(rt_bool *)y = rt_##F##_##T(X(0, T)); }
 #define TH2(F, T) \
   static void th_##F##_##T(const void *const *x, void *y, const float *p) { \
     (void)p; *(rt_##T *)y = rt_##F##_##T(X(0, T), X(1, T)); }
@@ -76,6 +79,7 @@ EW_DEF(floor, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(ceil, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(leaky_relu, EACH_FLOAT, TH1P1, EWT_FLOAT, DT_UNDEF, 1, "alpha", 0.01f, NULL, 0)
 EW_DEF(hard_sigmoid, EACH_FLOAT, TH1P2, EWT_FLOAT, DT_UNDEF, 2, "alpha", 0.2f, "beta", 0.5f)
+EW_DEF(isnan, EACH_FLOAT, TH1B, EWT_FLOAT, DT_BOOL, 0, NULL, 0, NULL, 0)
 EW_DEF(not, EACH_BOOL, TH1, EWT_BOOL, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(identity, EACH_ALL, TH1, EWT_ALL, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(add, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
@@ -317,6 +321,7 @@ const OpDef OPS_EW[] = {
     EW_OP("LeakyRelu", 1, 1, 1, leaky_relu, infer_ew),
     EW_OP("HardSigmoid", 1, 1, 1, hard_sigmoid, infer_ew),
     EW_OP("Not", 1, 1, 1, not, infer_ew),
+    EW_OP("IsNaN", 9, 1, 1, isnan, infer_ew),
     EW_OP("Add", 7, 2, 2, add, infer_ew),
     EW_OP("Sub", 7, 2, 2, sub, infer_ew),
     EW_OP("Mul", 7, 2, 2, mul, infer_ew),

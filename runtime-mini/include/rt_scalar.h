@@ -137,6 +137,7 @@ RT_FOR_SIGNED(RT_DEF_RELU)
   static inline rt_##T rt_erf_##T(rt_##T x) { return RT_F(T, erf)(x); }                       \
   static inline rt_##T rt_floor_##T(rt_##T x) { return RT_F(T, floor)(x); }                   \
   static inline rt_##T rt_ceil_##T(rt_##T x) { return RT_F(T, ceil)(x); }                     \
+  static inline rt_bool rt_isnan_##T(rt_##T x) { return x != x; }                            \
   static inline rt_##T rt_reciprocal_##T(rt_##T x) { return (rt_##T)1 / x; }                  \
   static inline rt_##T rt_pow_##T(rt_##T a, rt_##T b) { return RT_F(T, pow)(a, b); }          \
   static inline rt_##T rt_fmod_##T(rt_##T a, rt_##T b) { return RT_F(T, fmod)(a, b); }        \
