@@ -68,8 +68,11 @@ int cmd_inspect(const Options *o, Diag *d) {
     int nops = count_ops(&g, ops, 256);
     int64_t bytes, params = parameters(&g, &bytes);
     if (o->json) {
-      printf("{\"name\": \"%s\", \"opset\": %d, \"ir_version\": %lld, \"parameters\": %lld, "
-             "\"weight_bytes\": %lld, \"nodes\": %d, \"inputs\": [", cfg.name, g.opset,
+      StrBuf name;
+      sb_init(&name);
+      cg_cstring(&name, cfg.name);
+      printf("{\"name\": %s, \"opset\": %d, \"ir_version\": %lld, \"parameters\": %lld, "
+             "\"weight_bytes\": %lld, \"nodes\": %d, \"inputs\": [", name.s, g.opset,
              (long long)g.ir_version, (long long)params, (long long)bytes, g.nnodes);
       print_tensors(&g, g.inputs, g.ninputs, "input", 1);
       printf("], \"outputs\": [");
@@ -79,6 +82,7 @@ int cmd_inspect(const Options *o, Diag *d) {
         printf("%s\"%s\": {\"count\": %d, \"targets\": [%s]}", i ? ", " : "", ops[i].op,
                ops[i].n, ops[i].supported ? "\"c\"" : "");
       printf("}}\n");
+      sb_free(&name);
     } else {
       printf("%s: opset %d, %d nodes, %lld parameters (%.1f MB)\n", g.path, g.opset, g.nnodes,
              (long long)params, (double)bytes / 1e6);

@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PKGS="make gcc libc6-dev binutils cmake pkg-config libprotobuf-c-dev protobuf-c-compiler
+PKGS="make gcc clang libc6-dev binutils cmake pkg-config libprotobuf-c-dev protobuf-c-compiler
       libyaml-dev python3"
 
 apt_install() {
