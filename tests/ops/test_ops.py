@@ -1532,13 +1532,26 @@ def builds(request, gpuxc, tmp_path_factory):
     b.close()
 
 
+def check(c, name, got, want, assert_close):
+    """assert_close, and where the expected value is NaN or infinite, the same value: the
+    tolerance arithmetic of assert_close lets any value stand in for an expected NaN or inf."""
+    assert_close(name, got, want, rtol=c.rtol, atol=c.atol)
+    if want.dtype.kind == "f" and want.size:
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(want) & ~((got == want) | (np.isnan(got) & np.isnan(want)))
+        if bad.any():
+            at = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise AssertionError(f"{name}: at {at} got {got[at]!r}, want {want[at]!r}; "
+                                 f"{int(bad.sum())} of {want.size} NaN or inf not matched")
+
+
 def mismatch(c, got, want, assert_close):
-    """The first difference between got and want as assert_close words it, or None."""
+    """The first difference between got and want as check words it, or None."""
     for name in want:
         if got.get(name) is None:
             return f"{name}: not written"
         try:
-            assert_close(name, got[name], want[name], rtol=c.rtol, atol=c.atol)
+            check(c, name, got[name], want[name], assert_close)
         except AssertionError as e:
             return str(e)
     return None
@@ -1556,7 +1569,7 @@ def test_op(c, builds, compile_model, run_exe, ort_run, assert_close, tmp_path):
     exe = builds.alone_exe(c) or compile_model(path, tmp_path)
     got_alone = run_exe(exe, c.feeds, list(want))
     for name in want:
-        assert_close(name, got_alone[name], want[name], rtol=c.rtol, atol=c.atol)
+        check(c, name, got_alone[name], want[name], assert_close)
     if got is None:
         return
     pytest.fail(f"right when compiled alone, wrong when compiled in one model with "
