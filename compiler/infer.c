@@ -73,6 +73,7 @@ static int small_outputs(IrGraph *g, const IrNode *n) {
 
 int infer_graph(IrGraph *g, InferStats *st, Diag *d) {
   memset(st, 0, sizeof *st);
+  if (legalize_graph(g, d)) return -1;
   st->unsupported = check_supported(g, d);
   int bad = st->unsupported;
   for (int i = 0; i < g->nnodes; i++) {

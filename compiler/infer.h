@@ -20,6 +20,9 @@ typedef struct InferStats {
   int unsupported;  /* nodes of ops gpuxc does not know */
 } InferStats;
 
+/* Rewrites variadic ops (Max, Min, Sum, Mean) into two-input chains. */
+int legalize_graph(IrGraph *g, Diag *d);
+
 /* Lists every node whose op is unknown (EK_UNSUPPORTED), all at once. */
 int check_supported(IrGraph *g, Diag *d);
 

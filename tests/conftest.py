@@ -147,7 +147,9 @@ def assert_close(name, got, want, rtol=1e-3, atol=1e-4):
         same = (g == w) | (np.isnan(g) & np.isnan(w))
         err = np.nan_to_num(np.where(same, 0.0, np.abs(g - w)), nan=np.inf)
     rel = err / np.maximum(np.abs(w), np.finfo(np.float64).tiny)
-    excess = err - (atol + rtol * np.abs(w))
+    # NaN or inf expected and not matched: an infinite excess, never within tolerance.
+    excess = np.where(same, -1.0, err - (atol + rtol * np.abs(w)))
+    excess = np.where(~same & ~np.isfinite(w), np.inf, excess)
     worst = np.unravel_index(np.argmax(excess), got.shape)
     bad = int((excess > 0).sum())
     msg = (f"{name}: max abs err {err.max():.3g}, max rel err {rel.max():.3g}; worst at "

@@ -200,21 +200,40 @@ static int infer_gelu(OpCtx *c) {
   return infer_ew(c);
 }
 
-/* Gives a node a constant scalar as input i (growing its input list). */
-static void set_scalar_input(OpCtx *c, int i, DType t, double v) {
+/* Gives a node a constant scalar as input i (growing its input list): the
+ * lowest (upper = 0) or highest value of type t, infinities for floats. */
+static void set_bound_input(OpCtx *c, int i, DType t, int upper) {
   IrNode *n = c->n;
   if (i >= n->nin) {
     n->in = xrealloc(n->in, sizeof(int) * (size_t)(i + 1));
     for (int k = n->nin; k <= i; k++) n->in[k] = -1;
     n->nin = i + 1;
   }
-  void *data = op_alloc(c->g, 8);
+  void *d = op_alloc(c->g, 8);
   switch (t) {
-  case DT_F32: *(float *)data = (float)v; break;
-  case DT_F64: *(double *)data = v; break;
-  default: BUG("scalar of type %s", dtype_name(t));
+  case DT_F32: *(float *)d = upper ? INFINITY : -INFINITY; break;
+  case DT_F64: *(double *)d = upper ? INFINITY : -INFINITY; break;
+  case DT_I8: *(int8_t *)d = upper ? INT8_MAX : INT8_MIN; break;
+  case DT_I16: *(int16_t *)d = upper ? INT16_MAX : INT16_MIN; break;
+  case DT_I32: *(int32_t *)d = upper ? INT32_MAX : INT32_MIN; break;
+  case DT_I64: *(int64_t *)d = upper ? INT64_MAX : INT64_MIN; break;
+  case DT_U8: *(uint8_t *)d = upper ? UINT8_MAX : 0; break;
+  case DT_U16: *(uint16_t *)d = upper ? UINT16_MAX : 0; break;
+  case DT_U32: *(uint32_t *)d = upper ? UINT32_MAX : 0; break;
+  case DT_U64: *(uint64_t *)d = upper ? UINT64_MAX : 0; break;
+  default: BUG("bound of type %s", dtype_name(t));
   }
-  n->in[i] = ir_add_const(c->g, i == 1 ? "clip_min" : "clip_max", t, 0, NULL, data);
+  n->in[i] = ir_add_const(c->g, upper ? "clip_max" : "clip_min", t, 0, NULL, d);
+}
+
+/* A float scalar constant as input i. */
+static void set_float_input(OpCtx *c, int i, DType t, float v) {
+  set_bound_input(c, i, t, 0);
+  IrValue *b = op_in(c, i);
+  if (t == DT_F32)
+    *(float *)b->data = v;
+  else
+    *(double *)b->data = v;
 }
 
 /* Mod: fmod = 1 is C's remainder; fmod = 0 (integers only) Python's. */
@@ -233,24 +252,21 @@ static int infer_mod(OpCtx *c) {
  * Absent bounds become +-inf constants so the kernel always has three. */
 static int infer_clip(OpCtx *c) {
   DType t = op_in(c, 0)->dtype; /* adding bounds moves the values: keep no pointers */
-  int flt = t == DT_F32 || t == DT_F64;
+  if (t == DT_BOOL || !c->n->op->ew->thunk[t])
+    return op_unsupported(c, "type %s is not supported by Clip", dtype_name(t));
   if (c->opset < 11) {
     int ok = 1;
     float lo = op_attr_float(c, "min", -INFINITY, &ok);
     float hi = op_attr_float(c, "max", INFINITY, &ok);
     if (!ok) return -1;
-    if (!flt) return op_unsupported(c, "type %s is not supported by Clip", dtype_name(t));
+    if (t != DT_F32 && t != DT_F64)
+      return op_unsupported(c, "type %s is not supported by Clip-6", dtype_name(t));
     c->n->nin = 1;
-    set_scalar_input(c, 1, t, lo);
-    set_scalar_input(c, 2, t, hi);
+    set_float_input(c, 1, t, lo);
+    set_float_input(c, 2, t, hi);
   } else {
-    for (int i = 1; i <= 2; i++) {
-      if (op_has_in(c, i)) continue;
-      if (!flt)
-        return op_unsupported(c, "Clip on %s without both bounds is not supported",
-                              dtype_name(t));
-      set_scalar_input(c, i, t, i == 1 ? -INFINITY : INFINITY);
-    }
+    for (int i = 1; i <= 2; i++)
+      if (!op_has_in(c, i)) set_bound_input(c, i, t, i == 2);
   }
   for (int i = 1; i <= 2; i++)
     if (op_in(c, i)->rank > 0 && ir_numel(op_in(c, i)) != 1)
@@ -258,6 +274,61 @@ static int infer_clip(OpCtx *c) {
   if (ew_check_types(c, c->n->op->ew, 0, 3)) return -1;
   op_same_as(c, 0, 0);
   return 0;
+}
+
+/* Pow: since opset 12 the exponent may have another type than the base. A
+ * constant exponent is converted to the base's type at compile time. */
+static int infer_pow(OpCtx *c) {
+  IrValue *x = op_in(c, 0), *e = op_in(c, 1);
+  if (x->dtype != e->dtype && (e->flags & VF_CONST) && (x->dtype == DT_F32 || x->dtype == DT_F64) &&
+      (dtype_is_int(e->dtype) || dtype_is_float(e->dtype))) {
+    DType t = x->dtype;
+    int64_t n = ir_numel(e);
+    void *d = op_alloc(c->g, (size_t)(n ? n : 1) * 8);
+    for (int64_t i = 0; i < n; i++) {
+      double v;
+      switch (e->dtype) {
+      case DT_F32: v = ((const float *)e->data)[i]; break;
+      case DT_F64: v = ((const double *)e->data)[i]; break;
+      case DT_I32: v = ((const int32_t *)e->data)[i]; break;
+      case DT_I64: v = (double)((const int64_t *)e->data)[i]; break;
+      default: return op_unsupported(c, "an exponent of type %s", dtype_name(e->dtype));
+      }
+      if (t == DT_F32)
+        ((float *)d)[i] = (float)v;
+      else
+        ((double *)d)[i] = v;
+    }
+    int64_t dims[IR_MAX_RANK];
+    int rank = e->rank;
+    for (int i = 0; i < rank; i++) dims[i] = e->dims[i];
+    c->n->in[1] = ir_add_const(c->g, e->name, t, rank, dims, d);
+  } else if (op_in(c, 0)->dtype != op_in(c, 1)->dtype) {
+    return op_unsupported(c, "Pow with a %s exponent that is not a constant",
+                          dtype_name(op_in(c, 1)->dtype));
+  }
+  return infer_ew(c);
+}
+
+/* Max, Min and Sum of one input are Identity (legalize.c splits the longer
+ * ones into two-input chains). */
+static int infer_variadic(OpCtx *c) {
+  if (c->n->nin == 2) return infer_ew(c);
+  c->n->op = op_find("", "Identity");
+  return c->n->op->infer(c);
+}
+
+/* Mean of one input (after legalize.c: a Sum) divided by the count. */
+static int infer_mean(OpCtx *c) {
+  int ok = 1;
+  int64_t count = op_attr_int(c, "_count", 1, &ok);
+  DType t = op_in(c, 0)->dtype;
+  if (!ok) return -1;
+  if (t != DT_F32 && t != DT_F64)
+    return op_unsupported(c, "type %s is not supported by Mean", dtype_name(t));
+  set_float_input(c, 1, t, (float)count);
+  c->n->op = op_find("", "Div");
+  return infer_ew(c);
 }
 
 /* Expand: input 0 broadcast with the shape given by input 1. */
@@ -326,10 +397,12 @@ const OpDef OPS_EW[] = {
     EW_OP("Sub", 7, 2, 2, sub, infer_ew),
     EW_OP("Mul", 7, 2, 2, mul, infer_ew),
     EW_OP("Div", 7, 2, 2, div, infer_ew),
-    EW_OP("Pow", 7, 2, 2, pow, infer_ew),
+    EW_OP("Pow", 7, 2, 2, pow, infer_pow),
     EW_OP("Mod", 10, 2, 2, mod, infer_mod),
-    EW_OP("Max", 8, 2, 2, max, infer_ew),
-    EW_OP("Min", 8, 2, 2, min, infer_ew),
+    EW_OP("Max", 8, 1, 2, max, infer_variadic),
+    EW_OP("Min", 8, 1, 2, min, infer_variadic),
+    EW_OP("Sum", 8, 1, 2, add, infer_variadic),
+    EW_OP("Mean", 8, 1, 1, add, infer_mean),
     EW_OP("PRelu", 7, 2, 2, prelu, infer_prelu),
     EW_OP("And", 7, 2, 2, and, infer_ew),
     EW_OP("Or", 7, 2, 2, or, infer_ew),

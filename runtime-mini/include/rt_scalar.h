@@ -116,9 +116,9 @@ RT_FOR_ALL(RT_DEF_SELECT)
   }
 RT_FOR_NUM(RT_DEF_CLIP)
 
-/* Relu and PRelu are defined for signed types too. */
+/* Relu and PRelu are defined for signed types too; NaN stays NaN. */
 #define RT_DEF_RELU(T)                                                                      \
-  static inline rt_##T rt_relu_##T(rt_##T x) { return x > 0 ? x : (rt_##T)0; }              \
+  static inline rt_##T rt_relu_##T(rt_##T x) { return x < 0 ? (rt_##T)0 : x; }              \
   static inline rt_##T rt_prelu_##T(rt_##T x, rt_##T slope) {                               \
     return x < 0 ? (rt_##T)(x * slope) : x;                                                 \
   }
