@@ -61,35 +61,14 @@ static void put_act(KCall *k, const IrAct *a) {
   kc_f(k, "beta", a->beta);
 }
 
-/* The geometry fields shared by RtConv and RtConvTranspose. */
-static void put_geometry(KCall *k, const IrValue *x, const IrValue *y, const Spatial *s,
-                         int64_t c_in, int64_t m, int64_t group) {
-  int64_t v[3];
-  kc_i(k, "n", x->dims[0]);
+/* The fields shared by RtConv and RtConvTranspose, and the operands. */
+static void put_conv(OpCtx *c, KCall *k, const Spatial *s, int64_t c_in, int64_t m,
+                     int64_t group) {
+  kc_i(k, "n", op_in(c, 0)->dims[0]);
   kc_i(k, "c", c_in);
   kc_i(k, "m", m);
   kc_i(k, "group", group);
-  spatial_to3(x->dims + 2, s->n, 1, v);
-  kc_iv(k, "in", v, 3, 3);
-  spatial_to3(y->dims + 2, s->n, 1, v);
-  kc_iv(k, "out", v, 3, 3);
-  spatial_to3(s->k, s->n, 1, v);
-  kc_iv(k, "k", v, 3, 3);
-  spatial_to3(s->stride, s->n, 1, v);
-  kc_iv(k, "stride", v, 3, 3);
-  spatial_to3(s->dil, s->n, 1, v);
-  kc_iv(k, "dil", v, 3, 3);
-  spatial_to3(s->pad_begin, s->n, 0, v);
-  kc_iv(k, "pad_begin", v, 3, 3);
-}
-
-static int lower_conv(OpCtx *c, KList *l) {
-  Spatial s;
-  int64_t group;
-  if (conv_common(c, &s, &group) || spatial_window(c, &s, 0)) return -1;
-  IrValue *x = op_in(c, 0), *w = op_in(c, 1), *y = op_out(c, 0);
-  KCall *k = kl_add(l, "rt_conv_f32");
-  put_geometry(k, x, y, &s, x->dims[1], w->dims[0], group);
+  spatial_kcall(k, s, 0);
   put_act(k, &c->n->act);
   kc_arg(k, c->n->in[0]);
   kc_arg(k, c->n->in[1]);
@@ -97,6 +76,14 @@ static int lower_conv(OpCtx *c, KList *l) {
   kc_arg(k, c->n->out[0]);
   kc_arg(k, KC_SCRATCH);
   kc_end(k);
+}
+
+static int lower_conv(OpCtx *c, KList *l) {
+  Spatial s;
+  int64_t group;
+  if (conv_common(c, &s, &group) || spatial_window(c, &s, 0)) return -1;
+  KCall *k = kl_add(l, "rt_conv_f32");
+  put_conv(c, k, &s, op_in(c, 0)->dims[1], op_in(c, 1)->dims[0], group);
   k->scratch_bytes = rt_conv_scratch_f32((const RtConv *)k->buf) * 4;
   return 0;
 }
@@ -160,16 +147,8 @@ static int lower_convt(OpCtx *c, KList *l) {
   Spatial s;
   int64_t group;
   if (conv_common(c, &s, &group) || convt_geometry(c, &s)) return -1;
-  IrValue *x = op_in(c, 0), *w = op_in(c, 1), *y = op_out(c, 0);
   KCall *k = kl_add(l, "rt_conv_transpose_f32");
-  put_geometry(k, x, y, &s, x->dims[1], w->dims[1] * group, group);
-  put_act(k, &c->n->act);
-  kc_arg(k, c->n->in[0]);
-  kc_arg(k, c->n->in[1]);
-  kc_arg(k, op_has_in(c, 2) ? c->n->in[2] : KC_NULL);
-  kc_arg(k, c->n->out[0]);
-  kc_arg(k, KC_SCRATCH);
-  kc_end(k);
+  put_conv(c, k, &s, op_in(c, 0)->dims[1], op_in(c, 1)->dims[1] * group, group);
   k->scratch_bytes = rt_conv_transpose_scratch_f32((const RtConvTranspose *)k->buf) * 4;
   return 0;
 }

@@ -46,14 +46,6 @@ static void add_copy(KList *l, int src, int dst, int rank, const int64_t *dims,
   kc_end(k);
 }
 
-static int elem_ok(OpCtx *c, int i) {
-  IrValue *v = op_in(c, i);
-  size_t e = dtype_size(v->dtype);
-  if (v->dtype == DT_STRING || (e != 1 && e != 2 && e != 4 && e != 8))
-    return op_unsupported(c, "type %s of '%s'", dtype_name(v->dtype), v->name);
-  return 0;
-}
-
 /* ---- Transpose ---- */
 
 static int read_perm(OpCtx *c, int64_t *perm) {
@@ -75,7 +67,7 @@ static int read_perm(OpCtx *c, int64_t *perm) {
 
 static int infer_transpose(OpCtx *c) {
   int64_t perm[IR_MAX_RANK], dims[IR_MAX_RANK];
-  if (elem_ok(c, 0) || read_perm(c, perm)) return -1;
+  if (op_check_fixed_size(c, 0) || read_perm(c, perm)) return -1;
   IrValue *x = op_in(c, 0);
   for (int i = 0; i < x->rank; i++) dims[i] = x->dims[perm[i]];
   op_set_out(c, 0, x->dtype, x->rank, dims);
@@ -106,7 +98,7 @@ static int concat_axis(OpCtx *c) {
 
 static int infer_concat(OpCtx *c) {
   int a = concat_axis(c);
-  if (a < 0 || elem_ok(c, 0)) return -1;
+  if (a < 0 || op_check_fixed_size(c, 0)) return -1;
   IrValue *x = op_in(c, 0);
   int64_t dims[IR_MAX_RANK];
   memcpy(dims, x->dims, sizeof dims);
@@ -181,7 +173,7 @@ static int split_sizes(OpCtx *c, int *axis, int64_t *sizes) {
 static int infer_split(OpCtx *c) {
   int axis;
   int64_t sizes[64];
-  if (elem_ok(c, 0) || split_sizes(c, &axis, sizes)) return -1;
+  if (op_check_fixed_size(c, 0) || split_sizes(c, &axis, sizes)) return -1;
   IrValue *x = op_in(c, 0);
   for (int i = 0; i < c->n->nout; i++) {
     int64_t dims[IR_MAX_RANK];
@@ -264,7 +256,7 @@ static int slice_spec(OpCtx *c, SliceSpec *s) {
 
 static int infer_slice(OpCtx *c) {
   SliceSpec s;
-  if (elem_ok(c, 0) || slice_spec(c, &s)) return -1;
+  if (op_check_fixed_size(c, 0) || slice_spec(c, &s)) return -1;
   IrValue *x = op_in(c, 0);
   op_set_out(c, 0, x->dtype, x->rank, s.count);
   return 0;
@@ -290,7 +282,7 @@ static int lower_slice(OpCtx *c, KList *l) {
 
 static int infer_gather(OpCtx *c) {
   static const DType IDX[] = {DT_I64, DT_I32, DT_UNDEF};
-  if (elem_ok(c, 0) || op_check_type(c, 1, IDX)) return -1;
+  if (op_check_fixed_size(c, 0) || op_check_type(c, 1, IDX)) return -1;
   IrValue *x = op_in(c, 0), *idx = op_in(c, 1);
   int ok = 1;
   int a = op_axis(c, op_attr_int(c, "axis", 0, &ok), x->rank, "axis");
@@ -377,7 +369,7 @@ static int pad_spec(OpCtx *c, int64_t *begin, int64_t *end, int *mode) {
 static int infer_pad(OpCtx *c) {
   int64_t b[IR_MAX_RANK], e[IR_MAX_RANK], dims[IR_MAX_RANK];
   int mode;
-  if (elem_ok(c, 0) || pad_spec(c, b, e, &mode)) return -1;
+  if (op_check_fixed_size(c, 0) || pad_spec(c, b, e, &mode)) return -1;
   IrValue *x = op_in(c, 0), *v = op_in(c, 2);
   if (v && (v->dtype != x->dtype || ir_numel(v) != 1))
     return op_invalid(c, "constant_value '%s' must be a scalar of type %s", v->name,

@@ -4,11 +4,7 @@
 
 static int check_common(OpCtx *c) {
   static const DType IDX[] = {DT_I64, DT_I32, DT_UNDEF};
-  IrValue *x = op_in(c, 0);
-  size_t e = dtype_size(x->dtype);
-  if (x->dtype == DT_STRING || (e != 1 && e != 2 && e != 4 && e != 8))
-    return op_unsupported(c, "type %s of '%s'", dtype_name(x->dtype), x->name);
-  return op_check_type(c, 1, IDX);
+  return op_check_fixed_size(c, 0) || op_check_type(c, 1, IDX) ? -1 : 0;
 }
 
 static int ge_axis(OpCtx *c) {

@@ -106,6 +106,8 @@ void op_same_as(OpCtx *c, int i, int j);
  * (DT_UNDEF ends it). Returns 0 or -1 (reported). */
 int op_check_type(OpCtx *c, int i, const DType *allowed);
 int op_require_float(OpCtx *c, int i); /* f32 only for now in kernels */
+/* Input i has elements of 1, 2, 4 or 8 bytes (what the copy kernels move). */
+int op_check_fixed_size(OpCtx *c, int i);
 
 /* NumPy broadcasting of input shapes into out; -1 (reported) if they do not
  * broadcast. */

@@ -154,6 +154,14 @@ int op_check_type(OpCtx *c, int i, const DType *allowed) {
   return -1;
 }
 
+int op_check_fixed_size(OpCtx *c, int i) {
+  IrValue *v = op_in(c, i);
+  size_t e = dtype_size(v->dtype);
+  if (v->dtype == DT_STRING || (e != 1 && e != 2 && e != 4 && e != 8))
+    return op_unsupported(c, "type %s of '%s'", dtype_name(v->dtype), v->name);
+  return 0;
+}
+
 int op_require_float(OpCtx *c, int i) {
   static const DType F32[] = {DT_F32, DT_UNDEF};
   return op_check_type(c, i, F32);

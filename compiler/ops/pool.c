@@ -33,27 +33,6 @@ static int infer_pool(OpCtx *c) {
   return 0;
 }
 
-static void put_pool(KCall *k, const IrValue *x, const Spatial *s, int64_t include_pad) {
-  int64_t v[3];
-  kc_i(k, "n", x->dims[0]);
-  kc_i(k, "c", x->dims[1]);
-  spatial_to3(s->in, s->n, 1, v);
-  kc_iv(k, "in", v, 3, 3);
-  spatial_to3(s->out, s->n, 1, v);
-  kc_iv(k, "out", v, 3, 3);
-  spatial_to3(s->k, s->n, 1, v);
-  kc_iv(k, "k", v, 3, 3);
-  spatial_to3(s->stride, s->n, 1, v);
-  kc_iv(k, "stride", v, 3, 3);
-  spatial_to3(s->dil, s->n, 1, v);
-  kc_iv(k, "dil", v, 3, 3);
-  spatial_to3(s->pad_begin, s->n, 0, v);
-  kc_iv(k, "pad_begin", v, 3, 3);
-  spatial_to3(s->pad_end, s->n, 0, v);
-  kc_iv(k, "pad_end", v, 3, 3);
-  kc_i(k, "count_include_pad", include_pad);
-}
-
 static int lower_pool(OpCtx *c, KList *l) {
   Spatial s;
   if (pool_geometry(c, &s)) return -1;
@@ -62,7 +41,10 @@ static int lower_pool(OpCtx *c, KList *l) {
   int64_t include_pad = avg ? op_attr_int(c, "count_include_pad", 0, &ok) : 0;
   if (!ok) return -1;
   KCall *k = kl_add(l, avg ? "rt_avgpool_f32" : "rt_maxpool_f32");
-  put_pool(k, op_in(c, 0), &s, include_pad);
+  kc_i(k, "n", op_in(c, 0)->dims[0]);
+  kc_i(k, "c", op_in(c, 0)->dims[1]);
+  spatial_kcall(k, &s, 1);
+  kc_i(k, "count_include_pad", include_pad);
   kc_arg(k, c->n->in[0]);
   kc_arg(k, c->n->out[0]);
   kc_end(k);

@@ -8,6 +8,26 @@ void spatial_to3(const int64_t *v, int n, int64_t fill, int64_t out[3]) {
   for (int i = 0; i < 3; i++) out[i] = i < 3 - n ? fill : v[i - (3 - n)];
 }
 
+void spatial_kcall(KCall *k, const Spatial *s, int with_pad_end) {
+  int64_t v[3];
+  spatial_to3(s->in, s->n, 1, v);
+  kc_iv(k, "in", v, 3, 3);
+  spatial_to3(s->out, s->n, 1, v);
+  kc_iv(k, "out", v, 3, 3);
+  spatial_to3(s->k, s->n, 1, v);
+  kc_iv(k, "k", v, 3, 3);
+  spatial_to3(s->stride, s->n, 1, v);
+  kc_iv(k, "stride", v, 3, 3);
+  spatial_to3(s->dil, s->n, 1, v);
+  kc_iv(k, "dil", v, 3, 3);
+  spatial_to3(s->pad_begin, s->n, 0, v);
+  kc_iv(k, "pad_begin", v, 3, 3);
+  if (with_pad_end) {
+    spatial_to3(s->pad_end, s->n, 0, v);
+    kc_iv(k, "pad_end", v, 3, 3);
+  }
+}
+
 static int read_list(OpCtx *c, const char *name, int64_t *v, int n, int64_t dflt) {
   int64_t tmp[2 * SP_MAX];
   int got = op_attr_ints(c, name, tmp, 2 * SP_MAX);

@@ -24,4 +24,8 @@ int spatial_strides(OpCtx *c, Spatial *s);
  * leading fill values. */
 void spatial_to3(const int64_t *v, int n, int64_t fill, int64_t out[3]);
 
+/* Adds the kernel fields in, out, k, stride, dil, pad_begin (and pad_end)
+ * shared by RtConv, RtConvTranspose and RtPool. */
+void spatial_kcall(KCall *k, const Spatial *s, int with_pad_end);
+
 #endif
