@@ -151,6 +151,26 @@ static int compile(const Options *o, const GpuxConfig *cfg, IrGraph *g, Diag *d)
   return rc;
 }
 
+/* gpux.yml keys that later gpuxc versions act on: say so instead of ignoring
+ * them silently. */
+static void warn_unimplemented(const GpuxConfig *cfg, Diag *d) {
+  const struct {
+    const char *key;
+    int set;
+  } KEYS[] = {
+      {"build.precision (only fp32 is generated)",
+       cfg->build.precision && strcmp(cfg->build.precision, "fp32") != 0},
+      {"build.profile", cfg->build.profile},
+      {"build.http", cfg->build.http},
+      {"build.quantize", cfg->build.quantize != NULL},
+      {"build.prune", cfg->build.prune != NULL},
+      {"build.partition", cfg->build.partition != NULL},
+  };
+  for (size_t i = 0; i < ARRAY_LEN(KEYS); i++)
+    if (KEYS[i].set)
+      diag_warning(d, cfg->path, "%s is not implemented yet and has no effect", KEYS[i].key);
+}
+
 int cmd_build(const Options *o, Diag *d) {
   GpuxConfig cfg;
   IrGraph g;
@@ -160,6 +180,7 @@ int cmd_build(const Options *o, Diag *d) {
   int rc = load_project(o, &cfg, &g, d);
   if (!rc) {
     stage(o, &t0, "load");
+    warn_unimplemented(&cfg, d);
     Options eff = *o;
     if (!eff.target) eff.target = cfg.build.target ? cfg.build.target : "c";
     if (strcmp(eff.target, "auto") == 0) eff.target = "c";
