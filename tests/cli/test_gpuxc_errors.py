@@ -216,3 +216,14 @@ def test_external_data(gpuxc, tmp_path, run_exe, ort_run, assert_close):
     (tmp_path / "ext.bin").unlink()
     r = gpuxc_run(gpuxc, "build", p, "-o", exe)
     assert r.returncode == INVALID and "ext.bin" in r.stderr and "No such file" in r.stderr
+
+
+def test_unimplemented_build_keys_warn(gpuxc, tmp_path):
+    tiny_model(tmp_path / "m.onnx")
+    y = tmp_path / "gpux.yml"
+    y.write_text("name: m\nversion: '1'\nmodel:\n  source: m.onnx\n"
+                 "build:\n  http: true\n  quantize: int8\n")
+    r = gpuxc_run(gpuxc, "build", y, "-o", tmp_path / "o", "--emit-only", "-q")
+    assert r.returncode == 0, r.stderr
+    assert "build.http is not implemented yet" in r.stderr
+    assert "build.quantize is not implemented yet" in r.stderr
