@@ -17,7 +17,7 @@ static const char USAGE[] =
     "  --no-optimize             skip the optimization passes\n"
     "  -O0 .. -O3                optimization level (default: build.optimize, else 2)\n"
     "  --verbose                 print what every pass changed and the memory plan\n"
-    "  --quiet                   print nothing but errors\n"
+    "  --quiet                   print nothing but warnings and errors\n"
     "  --dump-after PASS         print the graph after a pass (identity, fold, dce, ...)\n"
     "\n"
     "Environment: CC, CFLAGS and AR are used to compile the generated code.\n"
