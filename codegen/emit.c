@@ -72,6 +72,24 @@ void cg_float(StrBuf *b, float v) {
   }
 }
 
+const char *cg_comment_text(const char *s) {
+  static char ring[8][512];
+  static int next;
+  char *out = ring[next++ & 7];
+  size_t n = 0;
+  for (; *s && n + 3 < sizeof ring[0]; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '*' && s[1] == '/') {
+      out[n++] = '*';
+      out[n++] = ' ';
+    } else {
+      out[n++] = ch < 32 || ch == 127 ? '?' : (char)ch;
+    }
+  }
+  out[n] = 0;
+  return out;
+}
+
 void cg_cstring(StrBuf *b, const char *s) {
   sb_putc(b, '"');
   for (; *s; s++) {

@@ -29,6 +29,10 @@ char *cg_macro(const char *name);
 /* A float literal: exact, and readable where possible ("6.0f", or a
  * hexfloat followed by its decimal value in a comment). */
 void cg_float(StrBuf *b, float v);
+/* Text safe inside a C comment: a star-slash and control characters are broken up.
+ * Returns a buffer from a small ring (valid for the next few calls). */
+const char *cg_comment_text(const char *s);
+
 /* A C string literal with escapes. */
 void cg_cstring(StrBuf *b, const char *s);
 

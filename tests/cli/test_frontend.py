@@ -148,3 +148,21 @@ def test_cycle_is_reported(gpuxc, tmp_path):
     r = build(gpuxc, p, tmp_path / "c")
     assert r.returncode == 2
     assert "node 'n1' (Add): input 'b' is not produced" in r.stderr
+
+
+def test_names_that_are_not_c(gpuxc, tmp_path, run_exe):
+    """ONNX names may hold anything: comment closers, quotes, newlines, C keywords."""
+    xin, yout = "in*/put\n#x", 'o"u*/t'
+    x = helper.make_tensor_value_info(xin, TensorProto.FLOAT, [2])
+    k = helper.make_tensor_value_info("int", TensorProto.FLOAT, [2])
+    y = helper.make_tensor_value_info(yout, TensorProto.FLOAT, [2])
+    nodes = [helper.make_node("Add", [xin, "int"], ["t"], name='a*/b\n"c'),
+             helper.make_node("Relu", ["t"], [yout], name="//")]
+    p = tmp_path / "names.onnx"
+    onnx.save(helper.make_model(helper.make_graph(nodes, "g", [x, k], [y]),
+                                opset_imports=[helper.make_opsetid("", 17)]), str(p))
+    r = build(gpuxc, p, tmp_path / "n")
+    assert r.returncode == 0, r.stderr
+    got = run_exe(tmp_path / "n", {xin: np.array([-3, 1], np.float32),
+                                   "int": np.array([1, 1], np.float32)}, outputs=[yout])
+    np.testing.assert_array_equal(got[yout], np.array([0, 2], np.float32))
