@@ -91,6 +91,14 @@ void ir_set_shape(IrValue *v, DType t, int rank, const int64_t *dims) {
   for (int i = 0; i < rank; i++) v->dims[i] = dims[i];
 }
 
+void ir_strides(const IrValue *v, int64_t *strides) {
+  int64_t acc = 1;
+  for (int i = v->rank - 1; i >= 0; i--) {
+    strides[i] = acc;
+    acc *= v->dims[i];
+  }
+}
+
 int ir_same_shape(const IrValue *a, const IrValue *b) {
   if (a->rank != b->rank) return 0;
   for (int i = 0; i < a->rank; i++)

@@ -145,6 +145,8 @@ const char *ir_unique_name(IrGraph *g, const char *hint);
 int64_t ir_numel(const IrValue *v);
 int64_t ir_bytes(const IrValue *v);
 void ir_set_shape(IrValue *v, DType t, int rank, const int64_t *dims);
+/* Row-major strides of v, in elements. */
+void ir_strides(const IrValue *v, int64_t *strides);
 int ir_same_shape(const IrValue *a, const IrValue *b);
 /* "[1,3,224,224]" into buf */
 const char *ir_shape_str(const IrValue *v, char *buf, size_t n);

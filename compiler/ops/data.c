@@ -5,14 +5,6 @@
 #include "rt_kernels.h"
 #include "op.h"
 
-static void row_major_strides(const IrValue *v, int64_t *s) {
-  int64_t acc = 1;
-  for (int i = v->rank - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= v->dims[i];
-  }
-}
-
 /* Adds an rt_copy call, dropping size-1 dims and merging dims that are
  * contiguous in both source and destination. */
 static void add_copy(KList *l, int src, int dst, int rank, const int64_t *dims,
@@ -78,8 +70,8 @@ static int lower_transpose(OpCtx *c, KList *l) {
   int64_t perm[IR_MAX_RANK], in_s[IR_MAX_RANK], ss[IR_MAX_RANK], ds[IR_MAX_RANK];
   if (read_perm(c, perm)) return -1;
   IrValue *x = op_in(c, 0), *y = op_out(c, 0);
-  row_major_strides(x, in_s);
-  row_major_strides(y, ds);
+  ir_strides(x, in_s);
+  ir_strides(y, ds);
   for (int i = 0; i < x->rank; i++) ss[i] = in_s[perm[i]];
   add_copy(l, c->n->in[0], c->n->out[0], y->rank, y->dims, ss, ds, 0, 0,
            (int64_t)dtype_size(x->dtype));
@@ -125,10 +117,10 @@ static int lower_concat(OpCtx *c, KList *l) {
   if (a < 0) return -1;
   IrValue *y = op_out(c, 0);
   int64_t ds[IR_MAX_RANK], ss[IR_MAX_RANK], off = 0;
-  row_major_strides(y, ds);
+  ir_strides(y, ds);
   for (int i = 0; i < c->n->nin; i++) {
     IrValue *v = op_in(c, i);
-    row_major_strides(v, ss);
+    ir_strides(v, ss);
     add_copy(l, c->n->in[i], c->n->out[0], v->rank, v->dims, ss, ds, 0, off * ds[a],
              (int64_t)dtype_size(v->dtype));
     off += v->dims[a];
@@ -189,11 +181,11 @@ static int lower_split(OpCtx *c, KList *l) {
   int64_t sizes[64], ss[IR_MAX_RANK], ds[IR_MAX_RANK], off = 0;
   if (split_sizes(c, &axis, sizes)) return -1;
   IrValue *x = op_in(c, 0);
-  row_major_strides(x, ss);
+  ir_strides(x, ss);
   for (int i = 0; i < c->n->nout; i++) {
     IrValue *y = op_out(c, i);
     if (y) {
-      row_major_strides(y, ds);
+      ir_strides(y, ds);
       add_copy(l, c->n->in[0], c->n->out[i], y->rank, y->dims, ss, ds, off * ss[axis], 0,
                (int64_t)dtype_size(x->dtype));
     }
@@ -267,8 +259,8 @@ static int lower_slice(OpCtx *c, KList *l) {
   if (slice_spec(c, &s)) return -1;
   IrValue *x = op_in(c, 0), *y = op_out(c, 0);
   int64_t xs[IR_MAX_RANK], ss[IR_MAX_RANK], ds[IR_MAX_RANK], off = 0;
-  row_major_strides(x, xs);
-  row_major_strides(y, ds);
+  ir_strides(x, xs);
+  ir_strides(y, ds);
   for (int i = 0; i < x->rank; i++) {
     ss[i] = xs[i] * s.step[i];
     if (s.count[i]) off += s.start[i] * xs[i];

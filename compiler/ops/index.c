@@ -33,11 +33,8 @@ static int lower_gather_elements(OpCtx *c, KList *l) {
   IrValue *x = op_in(c, 0), *idx = op_in(c, 1);
   int a = ge_axis(c);
   if (a < 0) return -1;
-  int64_t strides[IR_MAX_RANK], s = 1;
-  for (int i = x->rank - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= x->dims[i];
-  }
+  int64_t strides[IR_MAX_RANK];
+  ir_strides(x, strides);
   KCall *k = kl_add(l, "rt_gather_elements");
   kc_i(k, "rank", idx->rank);
   kc_iv(k, "dims", idx->dims, idx->rank, RT_MAX_RANK);
@@ -89,11 +86,8 @@ static int lower_gather_nd(OpCtx *c, KList *l) {
   int64_t b, k;
   if (gnd_shape(c, &b, &k)) return -1;
   IrValue *x = op_in(c, 0), *idx = op_in(c, 1);
-  int64_t strides[IR_MAX_RANK], s = 1, nbatch = 1, tuples = 1;
-  for (int i = x->rank - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= x->dims[i];
-  }
+  int64_t strides[IR_MAX_RANK], nbatch = 1, tuples = 1;
+  ir_strides(x, strides);
   for (int i = 0; i < b; i++) nbatch *= x->dims[i];
   for (int i = 0; i < idx->rank - 1; i++) tuples *= idx->dims[i];
   KCall *kc = kl_add(l, "rt_gather_nd");

@@ -72,11 +72,7 @@ static int lower_reduce(OpCtx *c, KList *l) {
   int64_t stride[IR_MAX_RANK], od[IR_MAX_RANK], os[IR_MAX_RANK], rd[IR_MAX_RANK],
       rs[IR_MAX_RANK];
   int no = 0, nr = 0;
-  int64_t s = 1;
-  for (int i = x->rank - 1; i >= 0; i--) {
-    stride[i] = s;
-    s *= x->dims[i];
-  }
+  ir_strides(x, stride);
   for (int i = 0; i < x->rank; i++) {
     if (red[i]) {
       rd[nr] = x->dims[i];
