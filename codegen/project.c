@@ -174,63 +174,157 @@ static char *absolute(const char *path) {
   return path_join(cwd, path);
 }
 
+/* $CC $CFLAGS -c src -o obj, in the project folder. */
+static int compile(Project *p, const char *src, const char *obj, int verbose, Diag *d) {
+  Argv a = {0};
+  cc_flags(&a);
+  av_add(&a, "-I.");
+  av_add(&a, "-c");
+  av_add(&a, src);
+  av_add(&a, "-o");
+  av_add(&a, obj);
+  int rc = run(&a, p->dir, verbose, d);
+  av_free(&a);
+  return rc;
+}
+
+/* ar rcsD archive objs... (a fresh archive). */
+static int archive(Project *p, const char *lib, const char *const *objs, int n, int verbose,
+                   Diag *d) {
+  Argv a = {0};
+  unlink(lib);
+  av_add(&a, getenv("AR") && *getenv("AR") ? getenv("AR") : "ar");
+  av_add(&a, "rcsD");
+  av_add(&a, lib);
+  for (int i = 0; i < n; i++) av_add(&a, objs[i]);
+  int rc = run(&a, p->dir, verbose, d);
+  av_free(&a);
+  return rc;
+}
+
+/* The folder where compiled driver objects are kept between builds:
+ * $GPUXC_CACHE ("off" disables it), else $XDG_CACHE_HOME/gpuxc or
+ * ~/.cache/gpuxc. NULL when there is none. */
+static char *cache_dir(void) {
+  const char *env = getenv("GPUXC_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
+  const char *home = getenv("HOME");
+  if (env && (!*env || strcmp(env, "off") == 0)) return NULL;
+  char *dir = env ? xstrdup(env) : xdg && *xdg ? path_join(xdg, "gpuxc")
+                                 : home && *home ? path_join(home, ".cache/gpuxc") : NULL;
+  if (dir && make_dirs(dir) != 0) {
+    free(dir);
+    return NULL;
+  }
+  return dir;
+}
+
+static uint64_t fnv(uint64_t h, const void *data, size_t n) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
+
+/* A key for the driver: the compiler command, its flags and the sources. */
+static uint64_t driver_key(const Project *p) {
+  uint64_t h = 1469598103934665603ull;
+  Argv a = {0};
+  cc_flags(&a);
+  for (int i = 0; i < a.n; i++) h = fnv(h, a.v[i], strlen(a.v[i]) + 1);
+  av_free(&a);
+  for (int i = 0; i < p->n; i++) {
+    const ProjFile *f = &p->files[i];
+    if (strncmp(f->path, "runtime/", 8) != 0 && strcmp(f->path, "gpux_rt.h") != 0) continue;
+    h = fnv(h, f->path, strlen(f->path) + 1);
+    h = fnv(h, f->data, f->len);
+  }
+  return h;
+}
+
+/* The command-line driver as an archive: from the cache when an identical
+ * one was built before (it is the same for every model), else compiled into
+ * tmp and, if there is a cache, stored there (atomically, by rename). */
+static char *driver_archive(Project *p, const char *tmp, int verbose, Diag *d) {
+  char *cdir = cache_dir(), name[64];
+  snprintf(name, sizeof name, "driver-%016llx.a", (unsigned long long)driver_key(p));
+  char *cached = cdir ? path_join(cdir, name) : NULL;
+  free(cdir);
+  if (cached && path_exists(cached)) return cached;
+  char *srcs = cli_sources(), *objs[16], *lib = path_join(tmp, "driver.a");
+  Argv list = {0};
+  av_split(&list, srcs);
+  int n = 0, rc = 0;
+  for (int i = 0; i < list.n && i < 16 && !rc; i++) {
+    char o[32];
+    snprintf(o, sizeof o, "driver%d.o", i);
+    objs[n] = path_join(tmp, o);
+    rc = compile(p, list.v[i], objs[n++], verbose, d);
+  }
+  if (!rc) rc = archive(p, lib, (const char *const *)objs, n, verbose, d);
+  for (int i = 0; i < n; i++) {
+    unlink(objs[i]);
+    free(objs[i]);
+  }
+  av_free(&list);
+  free(srcs);
+  if (!rc && cached) {
+    char *part = xmalloc(strlen(cached) + 32);
+    sprintf(part, "%s.%d.part", cached, (int)getpid());
+    char *data;
+    size_t len;
+    if (read_file(lib, &data, &len) == 0) {
+      if (write_file(part, data, len) == 0 && rename(part, cached) == 0) {
+        free(part);
+        free(data);
+        unlink(lib);
+        free(lib);
+        return cached;
+      }
+      unlink(part);
+      free(data);
+    }
+    free(part);
+  }
+  free(cached);
+  if (rc) {
+    free(lib);
+    return NULL;
+  }
+  return lib;
+}
+
 int proj_build(Project *p, int verbose, Diag *d) {
-  char tmpl[] = "/tmp/gpuxc-build-XXXXXX";
   const char *tmpdir = getenv("TMPDIR");
-  char *tmp = tmpdir && *tmpdir ? path_join(tmpdir, "gpuxc-build-XXXXXX") : xstrdup(tmpl);
+  char *tmp = path_join(tmpdir && *tmpdir ? tmpdir : "/tmp", "gpuxc-build-XXXXXX");
   if (!mkdtemp(tmp)) {
     diag_error(d, EK_TOOLCHAIN, NULL, "cannot make a temporary folder: %s", strerror(errno));
     free(tmp);
     return -1;
   }
   char *model_o = path_join(tmp, "model.o"), *weights_o = path_join(tmp, "weights.o");
-  char *exe = absolute(p->exe), *lib = NULL;
+  char *exe = absolute(p->exe), *lib = NULL, *driver = NULL;
   StrBuf b;
   sb_init(&b);
   sb_printf(&b, "lib%s.a", p->prefix);
   lib = sb_take(&b);
-  Argv a = {0};
-  int rc = 0;
-  cc_flags(&a);
-  av_add(&a, "-c");
-  av_add(&a, "model.c");
-  av_add(&a, "-o");
-  av_add(&a, model_o);
-  rc = run(&a, p->dir, verbose, d);
-  av_free(&a);
+  const char *objs[2] = {model_o, weights_o};
+  int rc = compile(p, "model.c", model_o, verbose, d);
+  if (!rc) rc = compile(p, "weights.S", weights_o, verbose, d);
+  if (!rc) rc = archive(p, lib, objs, 2, verbose, d);
+  if (!rc) rc = (driver = driver_archive(p, tmp, verbose, d)) ? 0 : -1;
   if (!rc) {
-    cc_flags(&a);
-    av_split(&a, "-c weights.S -o");
-    av_add(&a, weights_o);
-    rc = run(&a, p->dir, verbose, d);
-    av_free(&a);
-  }
-  if (!rc) {
-    char *old = path_join(p->dir, lib);
-    unlink(old); /* ar appends to an existing archive */
-    free(old);
-    av_add(&a, getenv("AR") && *getenv("AR") ? getenv("AR") : "ar");
-    av_add(&a, "rcsD");
-    av_add(&a, lib);
-    av_add(&a, model_o);
-    av_add(&a, weights_o);
-    rc = run(&a, p->dir, verbose, d);
-    av_free(&a);
-  }
-  if (!rc) {
-    char *cli = cli_sources();
+    Argv a = {0};
     cc_flags(&a);
     av_add(&a, "-I.");
     av_add(&a, "-o");
     av_add(&a, exe);
     av_add(&a, "main.c");
-    av_split(&a, cli);
+    av_add(&a, driver);
     av_add(&a, lib);
     av_add(&a, "-lm");
     rc = run(&a, p->dir, verbose, d);
     av_free(&a);
-    free(cli);
   }
+  if (driver && strncmp(driver, tmp, strlen(tmp)) == 0) unlink(driver);
   unlink(model_o);
   unlink(weights_o);
   rmdir(tmp);
@@ -239,5 +333,6 @@ int proj_build(Project *p, int verbose, Diag *d) {
   free(tmp);
   free(exe);
   free(lib);
+  free(driver);
   return rc;
 }

@@ -20,7 +20,8 @@ static const char USAGE[] =
     "  --quiet                   print nothing but warnings and errors\n"
     "  --dump-after PASS         print the graph after a pass (identity, fold, dce, ...)\n"
     "\n"
-    "Environment: CC, CFLAGS and AR are used to compile the generated code.\n"
+    "Environment: CC, CFLAGS and AR are used to compile the generated code; the compiled\n"
+    "command-line driver is kept in GPUXC_CACHE (default ~/.cache/gpuxc; 'off' disables).\n"
     "Exit codes: 0 ok, 1 usage, 2 invalid model or config, 3 unsupported, 4 toolchain.\n";
 
 static int usage_error(const char *fmt, const char *arg) {

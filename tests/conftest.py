@@ -27,6 +27,8 @@ os.environ.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1:exitc
 # Generated code must compile without warnings. GPUXC_CFLAGS adds flags (make test adds the
 # sanitizers, so the kernels run under them too).
 os.environ["CFLAGS"] = " ".join(["-Werror", os.environ.get("GPUXC_CFLAGS", "")]).strip()
+# The compiled driver is the same for every model: build it once per session's flags.
+os.environ.setdefault("GPUXC_CACHE", str(CACHE / "driver"))
 BUILD_TIMEOUT_S = 1800
 RUN_TIMEOUT_S = 600
 

@@ -101,3 +101,21 @@ def test_comment_per_node(project):
     assert "'/stem/stem.0/Conv' Conv: [1,3,32,32], [16,3,3,3], [16] -> [1,16,32,32], fused Relu" \
         in code
     assert Path(src / "weights.S").read_text().count(".incbin") == 1
+
+
+def test_driver_cache(gpuxc, zoo_model, tmp_path, run_exe, ort_run, assert_close):
+    """The compiled driver is kept in GPUXC_CACHE and reused; 'off' keeps nothing."""
+    model = zoo_model("tinycnn")
+    env = dict(os.environ, GPUXC_CACHE=str(tmp_path / "cache"))
+    x = np.random.default_rng(5).standard_normal((1, 3, 32, 32)).astype(np.float32)
+    for k in range(2):
+        subprocess.run([str(gpuxc), "build", str(model), "-o", str(tmp_path / f"m{k}"), "-q"],
+                       env=env, check=True)
+        assert len(list((tmp_path / "cache").glob("driver-*.a"))) == 1
+        assert_close("output", run_exe(tmp_path / f"m{k}", {"input": x})["output"],
+                     ort_run(model, {"input": x})["output"])
+    env["GPUXC_CACHE"] = "off"
+    env["HOME"] = str(tmp_path / "home")
+    subprocess.run([str(gpuxc), "build", str(model), "-o", str(tmp_path / "m2"), "-q"], env=env,
+                   check=True)
+    assert not (tmp_path / "home").exists()
