@@ -7,7 +7,7 @@
 
 #include "onnx_internal.h"
 
-#define ONNX_MAX_OPSET 25 /* newest default-domain opset whose ops gpuxc knows */
+#define ONNX_MAX_OPSET 28 /* newest default-domain opset whose ops gpuxc knows */
 
 static void free_model(void *p, size_t n) {
   (void)n;

@@ -110,9 +110,10 @@ static int convt_geometry(OpCtx *c, Spatial *s) {
     else
       want = -1;
     if (want >= 0) {
-      int64_t total = full - want;
+      int64_t total = full - want; /* may be negative: the output is longer */
+      int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2); /* floor */
       int upper = strcmp(mode, "SAME_UPPER") == 0;
-      s->pad_begin[i] = upper ? total / 2 : total - total / 2;
+      s->pad_begin[i] = upper ? half : total - half;
       s->pad_end[i] = total - s->pad_begin[i];
       s->out[i] = want;
     } else {

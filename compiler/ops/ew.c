@@ -88,7 +88,7 @@ EW_DEF(mul, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(div, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(max, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(min, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
-EW_DEF(mod, EACH_INT, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(mod, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(fmod, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(pow, EACH_FLOAT, TH2, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(prelu, EACH_SIGNED, TH2, EWT_SIGNED, DT_UNDEF, 0, NULL, 0, NULL, 0)
@@ -236,15 +236,12 @@ static void set_float_input(OpCtx *c, int i, DType t, float v) {
     *(double *)b->data = v;
 }
 
-/* Mod: fmod = 1 is C's remainder; fmod = 0 (integers only) Python's. */
+/* Mod: fmod = 1 is C's remainder, fmod = 0 Python's (sign of the divisor). */
 static int infer_mod(OpCtx *c) {
   int ok = 1;
   int64_t fmod = op_attr_int(c, "fmod", 0, &ok);
   if (!ok) return -1;
-  if (fmod)
-    c->n->op = &OP_FMOD;
-  else if (dtype_is_float(op_in(c, 0)->dtype))
-    return op_invalid(c, "Mod on %s needs fmod = 1", dtype_name(op_in(c, 0)->dtype));
+  if (fmod) c->n->op = &OP_FMOD;
   return infer_ew(c);
 }
 
@@ -373,6 +370,16 @@ static int infer_cast(OpCtx *c) {
   return infer_ew(c);
 }
 
+/* CastLike: Cast to the type of input 1. */
+static int infer_cast_like(OpCtx *c) {
+  DType to = op_in(c, 1)->dtype;
+  if (to <= 0 || to >= DT_COUNT_ || !OP_CAST_TO[to].name)
+    return op_unsupported(c, "CastLike to %s is not supported", dtype_name(to));
+  c->n->op = &OP_CAST_TO[to];
+  c->n->nin = 1;
+  return infer_ew(c);
+}
+
 const OpDef OPS_EW[] = {
     EW_OP("Relu", 1, 1, 1, relu, infer_ew),
     EW_OP("Neg", 1, 1, 1, neg, infer_ew),
@@ -416,6 +423,7 @@ const OpDef OPS_EW[] = {
     EW_OP("Where", 9, 3, 3, where, infer_where),
     EW_OP("Expand", 8, 2, 2, identity, infer_expand),
     EW_OP("Cast", 6, 1, 1, cast_f32, infer_cast),
+    EW_OP("CastLike", 15, 2, 2, cast_f32, infer_cast_like),
     {NULL},
 };
 

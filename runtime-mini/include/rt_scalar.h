@@ -109,10 +109,11 @@ static inline rt_bool rt_xor_bool(rt_bool a, rt_bool b) { return !a != !b; }
   static inline rt_##T rt_identity_##T(rt_##T a) { return a; }
 RT_FOR_ALL(RT_DEF_SELECT)
 
-/* Clip: NaN stays NaN. */
+/* Clip: NaN stays NaN; when lo > hi everything becomes hi. */
 #define RT_DEF_CLIP(T)                                                                      \
   static inline rt_##T rt_clip_##T(rt_##T x, rt_##T lo, rt_##T hi) {                       \
-    return x < lo ? lo : x > hi ? hi : x;                                                   \
+    rt_##T v = x < lo ? lo : x;                                                             \
+    return v > hi ? hi : v;                                                                 \
   }
 RT_FOR_NUM(RT_DEF_CLIP)
 
@@ -141,6 +142,12 @@ RT_FOR_SIGNED(RT_DEF_RELU)
   static inline rt_##T rt_reciprocal_##T(rt_##T x) { return (rt_##T)1 / x; }                  \
   static inline rt_##T rt_pow_##T(rt_##T a, rt_##T b) { return RT_F(T, pow)(a, b); }          \
   static inline rt_##T rt_fmod_##T(rt_##T a, rt_##T b) { return RT_F(T, fmod)(a, b); }        \
+  static inline rt_##T rt_mod_##T(rt_##T a, rt_##T b) {  /* Python's %, as numpy's mod */    \
+    rt_##T m = RT_F(T, fmod)(a, b);                                                           \
+    if (b == 0) return m;                                                                     \
+    if (m != 0) return (b < 0) != (m < 0) ? m + b : m;                                        \
+    return RT_F(T, copysign)((rt_##T)0, b);                                                   \
+  }                                                                                           \
   static inline rt_##T rt_sigmoid_##T(rt_##T x) {                                             \
     return x >= 0 ? (rt_##T)1 / ((rt_##T)1 + RT_F(T, exp)(-x))                                \
                   : RT_F(T, exp)(x) / ((rt_##T)1 + RT_F(T, exp)(x));                          \

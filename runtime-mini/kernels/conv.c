@@ -197,7 +197,7 @@ static void conv_dw_row(const RtConv *p, const ConvGeom *q, const ConvTaps *t, c
 static void conv_depthwise(const RtConv *p, const float *x, const float *w, const float *b,
                            float *y) {
   ConvGeom q = conv_geom(p->in, p->out, p->k, p->stride, p->dil, p->pad_begin);
-  ConvTaps t;
+  ConvTaps t = {{0}, {0}}; /* all set below; zeroed so compilers can see it */
   int64_t in_sp = p->in[0] * p->in[1] * p->in[2];
   int64_t out_sp = p->out[0] * p->out[1] * p->out[2];
   int64_t kvol = p->k[0] * p->k[1] * p->k[2];

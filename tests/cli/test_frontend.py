@@ -98,7 +98,7 @@ def relu_model(opsets, ir_version=8):
 
 
 @pytest.mark.parametrize("opsets,code,message", [
-    ([("", 26)], 3, "opset 26"),
+    ([("", 29)], 3, "opset 29"),
     ([("ai.onnx", 13)], 0, ""),
     ([("", 11), ("com.microsoft", 1)], 0, ""),
 ])

@@ -1,0 +1,291 @@
+"""ONNX's backend node tests, run through gpuxc.
+
+For every node test of the installed onnx package: compile model.onnx with gpuxc (target c),
+run the generated executable on each test_data_set_*, compare with the expected outputs
+(output_*.pb) and classify the test:
+
+  pass         every output matches (rtol/atol of the test case; ONNX's defaults 1e-3/1e-7)
+  fail         wrong numbers, shape or type (the worst element is reported)
+  unsupported  gpuxc exits with 3 (an op, type or attribute it does not handle)
+  error        anything else: gpuxc rejects a valid model, a crash, a compile failure
+
+    python3 tests/onnx_node/run.py                 # all tests, prints the summary
+    python3 tests/onnx_node/run.py --update        # also rewrites RESULTS.md and expected_pass.txt
+    python3 tests/onnx_node/run.py -k conv         # tests whose name contains "conv"
+
+The onnx wheel may not ship the node test data; then it is generated here from the test
+cases of the installed onnx (onnx.backend.test.case.node), once, into tests/.cache/.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+CACHE = ROOT / "tests" / ".cache" / "onnx_node" / onnx.__version__
+RESULTS = HERE / "RESULTS.md"
+EXPECTED = HERE / "expected_pass.txt"
+UNSUPPORTED = 3
+
+
+# ---- test data ----
+
+def _write_value(path, value, type_proto, name):
+    """A test input or output as ONNX's backend data files hold it."""
+    if type_proto.HasField("sequence_type"):
+        proto = numpy_helper.from_list(value, name)
+    elif type_proto.HasField("optional_type"):
+        proto = numpy_helper.from_optional(value, name)
+    elif type_proto.HasField("map_type"):
+        proto = numpy_helper.from_dict(value, name)
+    elif isinstance(value, onnx.TensorProto):
+        proto = value
+    else:
+        proto = numpy_helper.from_array(np.asarray(value), name)
+    path.write_bytes(proto.SerializeToString())
+
+
+def generate(out):
+    """Writes every node test case of the installed onnx as model + data sets."""
+    from onnx.backend.test.case import node
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cases = node.collect_testcases(None)
+    tolerances = {}
+    for case in cases:
+        d = out / case.name
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir(parents=True)
+        (d / "model.onnx").write_bytes(case.model.SerializeToString())
+        g = case.model.graph
+        for i, (inputs, outputs) in enumerate(case.data_sets):
+            ds = d / f"test_data_set_{i}"
+            ds.mkdir()
+            for j, v in enumerate(inputs):
+                _write_value(ds / f"input_{j}.pb", v, g.input[j].type, g.input[j].name)
+            for j, v in enumerate(outputs):
+                _write_value(ds / f"output_{j}.pb", v, g.output[j].type, g.output[j].name)
+        tolerances[case.name] = [case.rtol, case.atol]
+    (out / "tolerances.json").write_text(json.dumps(tolerances, sort_keys=True))
+    (out / ".complete").write_text(onnx.__version__)
+
+
+def node_data():
+    """The folder of node tests, and the tolerances of each (rtol, atol)."""
+    shipped = Path(onnx.__file__).parent / "backend" / "test" / "data" / "node"
+    if shipped.is_dir() and any(shipped.iterdir()):
+        return shipped, {}
+    out = CACHE / "node"
+    if not (out / ".complete").exists():
+        generate(out)
+    return out, json.loads((out / "tolerances.json").read_text())
+
+
+# ---- one test ----
+
+@dataclass
+class Result:
+    name: str
+    op: str
+    status: str
+    detail: str = ""
+
+
+def read_pb(path):
+    t = onnx.TensorProto()
+    t.ParseFromString(path.read_bytes())
+    return numpy_helper.to_array(t)
+
+
+def sanitize(name):
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
+
+
+def compare(name, got, want, rtol, atol):
+    """None if got matches want, else a one-line description of the worst element."""
+    if got.dtype != want.dtype:
+        return f"{name}: dtype {got.dtype}, expected {want.dtype}"
+    if got.shape != want.shape:
+        return f"{name}: shape {got.shape}, expected {want.shape}"
+    if got.size == 0:
+        return None
+    if want.dtype.kind not in "fc":
+        bad = got != want
+        if not bad.any():
+            return None
+        i = np.unravel_index(np.argmax(bad), got.shape)
+        return f"{name}: {int(bad.sum())} of {got.size} differ; at {i}: got {got[i]}, want {want[i]}"
+    g, w = got.astype(np.float64), want.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        same = (g == w) | (np.isnan(g) & np.isnan(w))
+        excess = np.where(same, -1.0, np.abs(g - w) - (atol + rtol * np.abs(w)))
+        excess = np.where(~same & ~np.isfinite(excess), np.inf, excess)
+    if (excess <= 0).all():
+        return None
+    i = np.unravel_index(np.argmax(excess), got.shape)
+    return (f"{name}: {int((excess > 0).sum())} of {got.size} outside rtol {rtol:g} atol "
+            f"{atol:g}; worst at {tuple(int(k) for k in i)}: got {got[i]!r}, want {want[i]!r}")
+
+
+def first_error(stderr):
+    for line in stderr.splitlines():
+        if ": error: " in line:
+            return line.split(": error: ", 1)[1].strip()
+    lines = [l for l in stderr.splitlines() if l.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def run_test(test_dir, work, gpuxc, tol, op):
+    name = test_dir.name
+    model = onnx.load(str(test_dir / "model.onnx"))
+    exe = work / name / "m"
+    exe.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        r = subprocess.run([str(gpuxc), "build", str(test_dir / "model.onnx"), "-o", str(exe),
+                            "-q"], capture_output=True, text=True, errors="replace", timeout=600)
+    except subprocess.TimeoutExpired:
+        return Result(name, op, "error", "gpuxc build timed out")
+    if r.returncode == UNSUPPORTED:
+        return Result(name, op, "unsupported", first_error(r.stderr))
+    if r.returncode != 0:
+        return Result(name, op, "error", f"gpuxc exit {r.returncode}: {first_error(r.stderr)}")
+    inits = {t.name for t in model.graph.initializer}
+    in_names = [i.name for i in model.graph.input if i.name not in inits]
+    out_names = [o.name for o in model.graph.output]
+    rtol, atol = tol
+    for ds in sorted(test_dir.glob("test_data_set_*")):
+        args = []
+        for j, n in enumerate(in_names):
+            p = work / name / f"{ds.name}_in{j}.npy"
+            np.save(p, read_pb(ds / f"input_{j}.pb"))
+            args += ["--input", f"{n}={p}"]
+        od = work / name / f"{ds.name}_out"
+        try:
+            r = subprocess.run([str(exe), *args, "--output-dir", str(od)], capture_output=True,
+                               text=True, errors="replace", timeout=120)
+        except subprocess.TimeoutExpired:
+            return Result(name, op, "error", "the executable timed out")
+        if r.returncode != 0:
+            return Result(name, op, "error", f"executable exit {r.returncode}: "
+                          f"{first_error(r.stderr) or r.stderr.strip()[-200:]}")
+        for j, n in enumerate(out_names):
+            want = read_pb(ds / f"output_{j}.pb")
+            path = od / f"{sanitize(n)}.npy"
+            if not path.exists():
+                return Result(name, op, "error", f"output '{n}' was not written")
+            msg = compare(n, np.load(path), want, rtol, atol)
+            if msg:
+                return Result(name, op, "fail", msg)
+    return Result(name, op, "pass")
+
+
+# ---- the suite ----
+
+def op_names():
+    """lower-case op name without underscores -> op name, for the default domain."""
+    return {s.name.lower(): s.name for s in onnx.defs.get_all_schemas_with_history()
+            if s.domain in ("", "ai.onnx")}
+
+
+def op_of(test_name, ops):
+    """The op a node test exercises, from its name (test_reduce_mean_... -> ReduceMean)."""
+    parts = test_name[len("test_"):].split("_")
+    for k in range(len(parts), 0, -1):
+        key = "".join(parts[:k])
+        if key in ops:
+            return ops[key]
+    return parts[0]
+
+
+def run_all(gpuxc, pattern=None, jobs=None, progress=False):
+    data, tolerances = node_data()
+    ops = op_names()
+    tests = sorted(d for d in data.iterdir() if (d / "model.onnx").exists())
+    if pattern:
+        tests = [t for t in tests if pattern in t.name]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="onnx-node-") as tmp, \
+            concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 2) as pool:
+        futures = [pool.submit(run_test, t, Path(tmp), gpuxc,
+                               tolerances.get(t.name, (1e-3, 1e-7)), op_of(t.name, ops))
+                   for t in tests]
+        for i, f in enumerate(futures):
+            results.append(f.result())
+            if progress and (i + 1) % 100 == 0:
+                print(f"  {i + 1}/{len(futures)}", file=sys.stderr, flush=True)
+    return results
+
+
+def summary(results):
+    counts = {s: sum(r.status == s for r in results)
+              for s in ("pass", "fail", "unsupported", "error")}
+    return counts, f"{counts['pass']} / {len(results)} passed " \
+        f"({100 * counts['pass'] / max(1, len(results)):.1f} %); {counts['fail']} fail, " \
+        f"{counts['unsupported']} unsupported, {counts['error']} error"
+
+
+def write_results(results, path):
+    counts, line = summary(results)
+    by_op = {}
+    for r in results:
+        by_op.setdefault(r.op, []).append(r)
+    out = ["# ONNX backend node tests through gpuxc", "",
+           f"onnx {onnx.__version__}: {line}.", "",
+           "Regenerate with `python3 tests/onnx_node/run.py --update` (it also rewrites",
+           "`expected_pass.txt`, the list the test suite holds gpuxc to).", "",
+           "| op | tests | pass | fail | unsupported | error |", "| --- | --- | --- | --- | --- | --- |"]
+    for op in sorted(by_op, key=str.lower):
+        rs = by_op[op]
+        c = {s: sum(r.status == s for r in rs) for s in ("pass", "fail", "unsupported", "error")}
+        out.append(f"| {op} | {len(rs)} | {c['pass']} | {c['fail']} | {c['unsupported']} | "
+                   f"{c['error']} |")
+    out += ["", "## Tests that do not pass", "", "| test | status | reason |",
+            "| --- | --- | --- |"]
+    for r in sorted(results, key=lambda r: r.name):
+        if r.status != "pass":
+            out.append(f"| {r.name} | {r.status} | {r.detail.replace('|', '/')[:200]} |")
+    path.write_text("\n".join(out) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-k", dest="pattern", help="only tests whose name contains this")
+    ap.add_argument("-j", "--jobs", type=int)
+    ap.add_argument("--gpuxc", type=Path,
+                    default=Path(os.environ.get("GPUXC") or ROOT / "build" / "gpuxc"))
+    ap.add_argument("--update", action="store_true",
+                    help="rewrite RESULTS.md and expected_pass.txt")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every non-passing test")
+    args = ap.parse_args()
+    os.environ.setdefault("GPUXC_CACHE", str(ROOT / "tests" / ".cache" / "driver"))
+    t = time.time()
+    results = run_all(args.gpuxc.resolve(), args.pattern, args.jobs, progress=True)
+    if args.verbose:
+        for r in results:
+            if r.status != "pass":
+                print(f"{r.status:12s} {r.name}: {r.detail}")
+    print(f"{summary(results)[1]} in {time.time() - t:.0f} s")
+    if args.update:
+        write_results(results, RESULTS)
+        EXPECTED.write_text("".join(f"{r.name}\n" for r in results if r.status == "pass"))
+        print(f"wrote {RESULTS.relative_to(ROOT)} and {EXPECTED.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

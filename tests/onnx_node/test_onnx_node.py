@@ -1,0 +1,26 @@
+"""Conformance can only go up: every node test listed in expected_pass.txt must pass.
+The full results of this run are written to tests/.cache/onnx_node/RESULTS.md; the
+checked-in tests/onnx_node/RESULTS.md is regenerated with `run.py --update`."""
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import run  # noqa: E402  (tests/onnx_node/run.py)
+
+
+def test_no_node_test_regresses(gpuxc):
+    results = run.run_all(gpuxc)
+    run.write_results(results, run.CACHE / "RESULTS.md")
+    by_name = {r.name: r for r in results}
+    expected = [n for n in run.EXPECTED.read_text().split() if n]
+    missing = [n for n in expected if n not in by_name]
+    regressed = [by_name[n] for n in expected if n in by_name and by_name[n].status != "pass"]
+    newly = sorted(r.name for r in results if r.status == "pass" and r.name not in expected)
+    print(run.summary(results)[1])
+    if newly:
+        print(f"{len(newly)} tests pass that expected_pass.txt does not list yet "
+              f"(run.py --update): {', '.join(newly[:20])}")
+    assert not missing, f"node tests missing from onnx {run.onnx.__version__}: {missing[:20]}"
+    assert not regressed, "node tests that passed before now do not:\n" + "\n".join(
+        f"  {r.name}: {r.status}: {r.detail}" for r in regressed)
