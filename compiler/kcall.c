@@ -1,4 +1,6 @@
-/* kcall.c - the table of runtime-mini kernels and the KCall builder. */
+/* kcall.c - the table of the kernels shared by several op files, and the
+ * KCall builder. (Kernels used by one op file are defined there, with
+ * KERNEL_DEF.) */
 #include "kcall.h"
 
 #include <string.h>
@@ -24,8 +26,6 @@ THUNK(rt_batchnorm_f32, RtBatchNorm, A(0), A(1), A(2), A(3), A(4), A(5))
 THUNK(rt_copy, RtCopy, A(0), A(1))
 THUNK(rt_gather, RtGather, A(0), A(1), A(2))
 THUNK(rt_pad, RtPad, A(0), A(1), A(2))
-THUNK(rt_gather_elements, RtGatherElements, A(0), A(1), A(2))
-THUNK(rt_gather_nd, RtGatherND, A(0), A(1), A(2))
 THUNK(rt_reduce_f32, RtReduce, A(0), A(1))
 THUNK(rt_reduce_i64, RtReduce, A(0), A(1))
 THUNK(rt_range_f32, RtRange, A(0), A(1), A(2))
@@ -46,8 +46,6 @@ static const KernelDef KERNELS[] = {
     K(rt_copy, "copy.c", RtCopy, 2),
     K(rt_gather, "copy.c", RtGather, 3),
     K(rt_pad, "copy.c", RtPad, 3),
-    K(rt_gather_elements, "index.c", RtGatherElements, 3),
-    K(rt_gather_nd, "index.c", RtGatherND, 3),
     K(rt_reduce_f32, "reduce.c", RtReduce, 2),
     K(rt_reduce_i64, "reduce.c", RtReduce, 2),
     K(rt_range_f32, "misc.c", RtRange, 3),
@@ -61,13 +59,15 @@ const KernelDef *kernel_find(const char *fn) {
   BUG("unknown kernel '%s'", fn);
 }
 
-KCall *kl_add(KList *l, const char *fn) {
+KCall *kl_call(KList *l, const KernelDef *def) {
   GROW(l->calls, l->cap, l->n + 1);
   KCall *k = &l->calls[l->n++];
   memset(k, 0, sizeof *k);
-  k->k = kernel_find(fn);
+  k->k = def;
   return k;
 }
+
+KCall *kl_add(KList *l, const char *fn) { return kl_call(l, kernel_find(fn)); }
 
 void kl_reset(KList *l) { l->n = 0; }
 

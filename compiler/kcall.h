@@ -57,7 +57,19 @@ typedef struct KList {
 
 const KernelDef *kernel_find(const char *fn); /* BUG if unknown */
 
-KCall *kl_add(KList *l, const char *fn);   /* begins a call of kernel fn */
+/* Defines a KernelDef for a kernel declared in a runtime-mini header, next to
+ * the ops that use it:
+ *   KERNEL_DEF(K_ARGMAX, rt_argmax_f32, "argmax.c", RtArgMax, 2, KA(0), KA(1));
+ * The thunk passes args[0..nargs) as the operands after the params. */
+#define KA(i) args[i]
+#define KERNEL_DEF(var, fn, src, P, nargs, ...)                                   \
+  static void var##_thunk(const void *p, void *const *args) {                     \
+    fn((const P *)p, __VA_ARGS__);                                               \
+  }                                                                              \
+  static const KernelDef var = {#fn, src, #P, sizeof(P), nargs, var##_thunk}
+
+KCall *kl_call(KList *l, const KernelDef *k); /* begins a call of kernel k */
+KCall *kl_add(KList *l, const char *fn);      /* the same, by name (kcall.c's table) */
 void kl_free(KList *l);
 void kl_reset(KList *l);
 

@@ -1,6 +1,10 @@
 /* index.c - GatherElements and GatherND. */
-#include "rt_kernels.h"
+#include "index.h"
 #include "op.h"
+
+KERNEL_DEF(K_GATHER_ELEMENTS, rt_gather_elements, "index.c", RtGatherElements, 3, KA(0), KA(1),
+           KA(2));
+KERNEL_DEF(K_GATHER_ND, rt_gather_nd, "index.c", RtGatherND, 3, KA(0), KA(1), KA(2));
 
 static int check_common(OpCtx *c) {
   static const DType IDX[] = {DT_I64, DT_I32, DT_UNDEF};
@@ -35,7 +39,7 @@ static int lower_gather_elements(OpCtx *c, KList *l) {
   if (a < 0) return -1;
   int64_t strides[IR_MAX_RANK];
   ir_strides(x, strides);
-  KCall *k = kl_add(l, "rt_gather_elements");
+  KCall *k = kl_call(l, &K_GATHER_ELEMENTS);
   kc_i(k, "rank", idx->rank);
   kc_iv(k, "dims", idx->dims, idx->rank, RT_MAX_RANK);
   kc_iv(k, "x_strides", strides, x->rank, RT_MAX_RANK);
@@ -90,7 +94,7 @@ static int lower_gather_nd(OpCtx *c, KList *l) {
   ir_strides(x, strides);
   for (int i = 0; i < b; i++) nbatch *= x->dims[i];
   for (int i = 0; i < idx->rank - 1; i++) tuples *= idx->dims[i];
-  KCall *kc = kl_add(l, "rt_gather_nd");
+  KCall *kc = kl_call(l, &K_GATHER_ND);
   kc_i(kc, "nbatch", nbatch);
   kc_i(kc, "per_batch", nbatch ? tuples / nbatch : 0);
   kc_i(kc, "batch_stride", b ? strides[b - 1] : 0);

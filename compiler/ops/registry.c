@@ -5,11 +5,13 @@
 #include "op.h"
 
 extern const OpDef OPS_EW[], OPS_CONV[], OPS_GEMM[], OPS_NORM[], OPS_POOL[], OPS_SOFTMAX[],
-    OPS_REDUCE[], OPS_SHAPE[], OPS_DATA[], OPS_INDEX[];
+    OPS_REDUCE[], OPS_SHAPE[], OPS_DATA[], OPS_INDEX[], OPS_SELECT[], OPS_LAYOUT[],
+    OPS_SCATTER[], OPS_NORMALIZE[], OPS_RESIZE[], OPS_LOSS[], OPS_ATTENTION[];
 
-static const OpDef *const TABLES[] = {OPS_EW,     OPS_CONV,   OPS_GEMM,  OPS_NORM, OPS_POOL,
-                                      OPS_SOFTMAX, OPS_REDUCE, OPS_SHAPE, OPS_DATA,
-                                      OPS_INDEX};
+static const OpDef *const TABLES[] = {
+    OPS_EW,     OPS_CONV,   OPS_GEMM,    OPS_NORM,    OPS_POOL,      OPS_SOFTMAX,
+    OPS_REDUCE, OPS_SHAPE,  OPS_DATA,    OPS_INDEX,   OPS_SELECT,    OPS_LAYOUT,
+    OPS_SCATTER, OPS_NORMALIZE, OPS_RESIZE, OPS_LOSS, OPS_ATTENTION};
 
 static int is_default_domain(const char *d) { return !d[0] || strcmp(d, "ai.onnx") == 0; }
 

@@ -142,27 +142,6 @@ typedef struct RtGather {
   int64_t elem, idx_i32;
 } RtGather;
 
-/* GatherElements: y has the shape of idx (dims, rank <= 8); each element
- * reads x at the same index except along axis, where it reads idx's value
- * (negative counts from the end; outside [0, axis_len) gives 0). x_strides
- * are x's strides in elements. */
-typedef struct RtGatherElements {
-  int64_t rank;
-  int64_t dims[RT_MAX_RANK];
-  int64_t x_strides[RT_MAX_RANK];
-  int64_t axis, axis_len, elem, idx_i32;
-} RtGatherElements;
-
-/* GatherND: idx holds nbatch * per_batch tuples of k indices into the k dims
- * after the batch dims of x (sizes dims[], strides strides[], elements);
- * each tuple copies inner elements. x's batches are batch_stride elements
- * apart. Out-of-range tuples give zeros. */
-typedef struct RtGatherND {
-  int64_t nbatch, per_batch, batch_stride, k;
-  int64_t dims[RT_MAX_RANK], strides[RT_MAX_RANK];
-  int64_t inner, elem, idx_i32;
-} RtGatherND;
-
 /* Pad: y[o] = x[o - pad_begin] where that is inside x; otherwise by mode:
  * 0 constant (*value, or 0 if value is NULL), 1 reflect, 2 edge, 3 wrap.
  * pad_begin may be negative (cropping). */
@@ -227,9 +206,6 @@ RT_API void rt_batchnorm_f32(const RtBatchNorm *p, const float *x, const float *
 RT_API void rt_copy(const RtCopy *p, const void *x, void *y);
 RT_API void rt_gather(const RtGather *p, const void *x, const void *idx, void *y);
 RT_API void rt_pad(const RtPad *p, const void *x, const void *value, void *y);
-RT_API void rt_gather_elements(const RtGatherElements *p, const void *x, const void *idx,
-                               void *y);
-RT_API void rt_gather_nd(const RtGatherND *p, const void *x, const void *idx, void *y);
 RT_API void rt_reduce_f32(const RtReduce *p, const float *x, float *y);
 RT_API void rt_reduce_i64(const RtReduce *p, const int64_t *x, int64_t *y);
 RT_API void rt_range_f32(const RtRange *p, const float *start, const float *delta, float *y);

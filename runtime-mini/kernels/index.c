@@ -3,7 +3,7 @@
  * out of range yields zeros rather than a read outside the tensor. */
 #include <string.h>
 
-#include "rt_kernels.h"
+#include "index.h"
 
 static int64_t index_at(const void *idx, int64_t i, int64_t i32) {
   return i32 ? (int64_t)((const int32_t *)idx)[i] : ((const int64_t *)idx)[i];

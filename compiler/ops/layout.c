@@ -1,0 +1,6 @@
+/* layout.c - (being written) */
+#include "op.h"
+
+const OpDef OPS_LAYOUT[] = {
+    {NULL},
+};

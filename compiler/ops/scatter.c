@@ -1,0 +1,6 @@
+/* scatter.c - (being written) */
+#include "op.h"
+
+const OpDef OPS_SCATTER[] = {
+    {NULL},
+};

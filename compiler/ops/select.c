@@ -1,0 +1,6 @@
+/* select.c - (being written) */
+#include "op.h"
+
+const OpDef OPS_SELECT[] = {
+    {NULL},
+};
