@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "infer.h"
+#include "rt_npy.h"
 
 static int find_input(const IrGraph *g, const char *name) {
   for (int i = 0; i < g->ninputs; i++)
@@ -93,9 +94,51 @@ static int check_yml_type(IrGraph *g, const CfgTensor *t, const GpuxConfig *cfg,
   return -1;
 }
 
+static void free_data(void *p, size_t n) {
+  (void)n;
+  free(p);
+}
+
+/* --constant NAME=FILE.npy: the input becomes a constant of that value. */
+static int bind_constant(IrGraph *g, const char *name, const char *path, Diag *d) {
+  char where[512], err[256], b1[128];
+  snprintf(where, sizeof where, "--constant %s", name);
+  int id = find_input(g, name);
+  if (id < 0) return bind_one(g, name, 0, NULL, where, d);
+  rt_npy_header h;
+  void *data;
+  if (rt_npy_load(path, &h, &data, err, sizeof err)) {
+    diag_error(d, EK_USAGE, where, "cannot read '%s': %s", path, err);
+    return -1;
+  }
+  ir_on_free(g, free_data, data, 0);
+  IrValue *v = &g->vals[id];
+  if ((int)h.dtype != (int)v->dtype) {
+    diag_error(d, EK_USAGE, where, "'%s' holds %s, the input is %s", path,
+               rt_npy_dtype_name(h.dtype), dtype_name(v->dtype));
+    return -1;
+  }
+  if (h.rank > IR_MAX_RANK || bind_one(g, name, h.rank, h.shape, where, d)) return -1;
+  v = &g->vals[id];
+  for (int i = 0; i < v->rank; i++)
+    if (v->dims[i] != h.shape[i]) {
+      diag_error(d, EK_USAGE, where, "'%s' has another shape than input %s", path,
+                 ir_shape_str(v, b1, sizeof b1));
+      return -1;
+    }
+  v->data = data;
+  v->flags = (v->flags & ~VF_INPUT) | VF_CONST;
+  int k = 0;
+  for (int i = 0; i < g->ninputs; i++)
+    if (g->inputs[i] != id) g->inputs[k++] = g->inputs[i];
+  g->ninputs = k;
+  return 0;
+}
+
 int bind_inputs(IrGraph *g, const GpuxConfig *cfg, const Options *o, Diag *d) {
   int bad = 0;
   char where[512];
+  for (int i = 0; i < o->nconsts; i++) bad |= bind_constant(g, o->consts[i].name, o->consts[i].path, d);
   for (int i = 0; i < o->nshapes; i++) {
     snprintf(where, sizeof where, "--input-shape %s", o->shapes[i].name);
     bad |= bind_one(g, o->shapes[i].name, o->shapes[i].rank, o->shapes[i].dims, where, d);

@@ -61,17 +61,20 @@ static int exec_kernel(IrGraph *g, IrNode *n, Diag *d) {
   }
   for (int i = 0; i < n->nout; i++)
     if (n->out[i] >= 0) alloc_out(g, &g->vals[n->out[i]]);
+  /* One scratch buffer for all the node's calls, as in generated code. */
+  int64_t scratch_bytes = 0;
+  for (int j = 0; j < l.n; j++) scratch_bytes = MAX(scratch_bytes, l.calls[j].scratch_bytes);
+  void *scratch = scratch_bytes ? xmalloc((size_t)scratch_bytes) : NULL;
   for (int j = 0; j < l.n; j++) {
     KCall *k = &l.calls[j];
-    void *scratch = k->scratch_bytes ? xmalloc((size_t)k->scratch_bytes) : NULL;
     void *args[KC_MAX_ARGS];
     for (int a = 0; a < k->nargs; a++) {
       int id = k->args[a];
       args[a] = id == KC_NULL ? NULL : id == KC_SCRATCH ? scratch : (void *)g->vals[id].data;
     }
     k->k->thunk(k->buf, args);
-    free(scratch);
   }
+  free(scratch);
   kl_free(&l);
   return 0;
 }

@@ -64,6 +64,85 @@ int infer_node(IrGraph *g, IrNode *n, Diag *d) {
   return 0;
 }
 
+/* ---- float16 and bfloat16: computed in float32 ----
+ * An op without 16-bit kernels gets a ConvertFloat to float32 before each
+ * 16-bit input; after its inference, each float32 output gets one back to
+ * the 16-bit type (node->half_type). Every op then rounds its result to 16
+ * bits, as ONNX Runtime's CPU kernels do. */
+
+static int is_half(DType t) { return t == DT_F16 || t == DT_BF16; }
+
+static int is_cast(const IrNode *n) {
+  return strcmp(n->op_type, "Cast") == 0 || strcmp(n->op_type, "CastLike") == 0;
+}
+
+/* The 16-bit type node n must be computed around, or DT_UNDEF. */
+static DType half_type_of(IrGraph *g, IrNode *n) {
+  if (n->op->flags & OPF_ANY_TYPE || n->half_type) return DT_UNDEF;
+  if (is_cast(n)) {
+    const IrAttr *to = ir_attr(n, "to");
+    DType t = strcmp(n->op_type, "Cast") == 0 ? (to && to->type == AT_INT ? (DType)to->i : DT_UNDEF)
+                                              : g->vals[n->in[1]].dtype;
+    if (is_half(t)) return t;
+    return n->in[0] >= 0 && is_half(g->vals[n->in[0]].dtype) ? DT_F32 : DT_UNDEF;
+  }
+  for (int j = 0; j < n->nin; j++)
+    if (n->in[j] >= 0 && is_half(g->vals[n->in[j]].dtype)) return g->vals[n->in[j]].dtype;
+  return DT_UNDEF;
+}
+
+static IrNode *insert_convert(IrGraph *g, int pos, int in, int out, DType to) {
+  IrNode *c = ir_insert_node(g, pos, "ConvertFloat", g->vals[out].name, 1, 1);
+  c->op = &OP_CONVERT;
+  c->domain = "gpuxc";
+  c->in[0] = in;
+  c->out[0] = out;
+  ir_add_attr(g, c, "to", AT_INT)->i = to;
+  return c;
+}
+
+/* Converts node i's 16-bit inputs to float32 (nodes inserted before it) and
+ * rewrites a Cast to a 16-bit type into one to float32. */
+static void promote_inputs(IrGraph *g, int i, DType half) {
+  IrNode *n = &g->nodes[i];
+  n->half_type = half;
+  if (is_cast(n) && is_half(half)) {
+    if (strcmp(n->op_type, "CastLike") == 0) {
+      n->op_type = "Cast";
+      n->op = op_find("", "Cast");
+      n->nin = 1;
+    }
+    IrAttr *to = (IrAttr *)ir_attr(n, "to");
+    if (!to) to = ir_add_attr(g, n, "to", AT_INT);
+    to->type = AT_INT;
+    to->i = DT_F32;
+  }
+  for (int j = 0, added = 0; j < n->nin; j++) {
+    int v = n->in[j];
+    if (v < 0 || !is_half(g->vals[v].dtype)) continue;
+    int t = ir_new_temp(g, g->vals[v].name);
+    insert_convert(g, i + added++, v, t, DT_F32);
+    n = &g->nodes[i + added];
+    n->in[j] = t;
+  }
+  if (!is_half(half)) n->half_type = DT_UNDEF; /* a Cast from 16 bits: nothing back */
+}
+
+/* After node i is inferred: its float32 outputs convert back to half. */
+static void promote_outputs(IrGraph *g, int i) {
+  IrNode *n = &g->nodes[i];
+  DType half = n->half_type;
+  for (int j = 0, added = 0; j < n->nout; j++) {
+    int v = n->out[j];
+    if (v < 0 || g->vals[v].dtype != DT_F32) continue;
+    int t = ir_new_temp(g, g->vals[v].name);
+    ir_set_shape(&g->vals[t], DT_F32, g->vals[v].rank, g->vals[v].dims);
+    insert_convert(g, i + 1 + added++, t, v, half);
+    n = &g->nodes[i];
+    n->out[j] = t;
+  }
+}
+
 static int small_outputs(IrGraph *g, const IrNode *n) {
   int64_t bytes = 0;
   for (int i = 0; i < n->nout; i++)
@@ -79,9 +158,19 @@ int infer_graph(IrGraph *g, InferStats *st, Diag *d) {
   for (int i = 0; i < g->nnodes; i++) {
     IrNode *n = &g->nodes[i];
     if (n->dead || !n->op) continue;
+    DType half = half_type_of(g, n);
+    if (half != DT_UNDEF) {
+      promote_inputs(g, i, half);
+      i--; /* infer the conversions first, then the node */
+      continue;
+    }
     if (infer_node(g, n, d)) {
       bad++;
       continue;
+    }
+    if (n->half_type) {
+      promote_outputs(g, i);
+      n = &g->nodes[i];
     }
     int fold = n->op->lower_kind == OPL_FOLD ||
                (exec_can_fold(g, n) && small_outputs(g, n));

@@ -100,6 +100,7 @@ typedef struct IrNode {
   int nattr;
   IrAttr *attrs;
   IrAct act;            /* fused activation */
+  DType half_type;      /* float16/bfloat16 computed in float32: its outputs convert back */
   int dead;
 } IrNode;
 

@@ -113,6 +113,17 @@ void kc_iv(KCall *k, const char *name, const int64_t *v, int n, int cap) {
   }
 }
 
+void kc_fv(KCall *k, const char *name, const float *v, int n, int cap) {
+  ENSURE(n <= cap);
+  KField *f = add_field(k, name, 'F', cap, 4);
+  for (int i = 0; i < cap; i++) {
+    float x = i < n ? v[i] : 0.0f;
+    f->fv[i] = x;
+    memcpy(k->buf + k->size, &x, 4);
+    k->size += 4;
+  }
+}
+
 void kc_arg(KCall *k, int value_id) {
   ENSURE(k->nargs < KC_MAX_ARGS);
   k->args[k->nargs++] = value_id;

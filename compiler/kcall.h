@@ -47,7 +47,7 @@ typedef struct KCall {
   size_t size;
   int nargs;
   int args[KC_MAX_ARGS]; /* value ids, KC_NULL or KC_SCRATCH */
-  int64_t scratch_bytes; /* size of KC_SCRATCH */
+  int64_t scratch_bytes; /* size of KC_SCRATCH: one buffer per node, shared by its calls */
 } KCall;
 
 typedef struct KList {
@@ -78,6 +78,8 @@ void kc_f(KCall *k, const char *name, float v);
 /* An int64 array field of cap elements (the struct's size); n given values,
  * the rest zero. */
 void kc_iv(KCall *k, const char *name, const int64_t *v, int n, int cap);
+/* A float array field of cap elements; n given values, the rest zero. */
+void kc_fv(KCall *k, const char *name, const float *v, int n, int cap);
 void kc_arg(KCall *k, int value_id);
 /* Checks the laid-out size against the kernel's struct. */
 void kc_end(KCall *k);

@@ -13,6 +13,8 @@ static const char USAGE[] =
     "  -o OUT                    the executable to write; its sources go to OUT.src/\n"
     "  --target c                code generator (default: build.target in gpux.yml, else c)\n"
     "  --input-shape NAME=DIMS   bind an input's shape, e.g. input=1x3x224x224 (repeatable)\n"
+    "  --constant NAME=FILE.npy  make input NAME a constant with this value; the program\n"
+    "                            no longer takes it (repeatable)\n"
     "  --emit-only               write OUT.src/ but do not compile it\n"
     "  --no-optimize             skip the optimization passes\n"
     "  -O0 .. -O3                optimization level (default: build.optimize, else 2)\n"
@@ -57,6 +59,15 @@ static int parse_args(Options *o, int argc, char **argv) {
       if (parse_shape(o, next))
         return usage_error("--input-shape wants NAME=DIMS like input=1x3x224x224, got '%s'",
                            next);
+    } else if (strcmp(a, "--constant") == 0 && next) {
+      const char *eq = strchr(next, '=');
+      if (!eq || eq == next || !eq[1] || o->nconsts >= (int)ARRAY_LEN(o->consts))
+        return usage_error("--constant wants NAME=FILE.npy, got '%s'", next);
+      char *name = xmalloc((size_t)(eq - next) + 1);
+      memcpy(name, next, (size_t)(eq - next));
+      name[eq - next] = 0;
+      o->consts[o->nconsts].name = name;
+      o->consts[o->nconsts++].path = eq + 1;
     } else if (strcmp(a, "--dump-after") == 0 && next) o->dump_after = next;
     else {
       takes = 0;
@@ -68,7 +79,7 @@ static int parse_args(Options *o, int argc, char **argv) {
       else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->quiet = 1;
       else if (strcmp(a, "--json") == 0) o->json = 1;
       else if (a[0] == '-' && a[1]) {
-        const char *needs[] = {"-o", "--target", "--input-shape", "--dump-after"};
+        const char *needs[] = {"-o", "--target", "--input-shape", "--constant", "--dump-after"};
         for (size_t k = 0; k < ARRAY_LEN(needs); k++)
           if (strcmp(a, needs[k]) == 0) return usage_error("%s needs a value", a);
         return usage_error("unknown option '%s'", a);
@@ -114,5 +125,6 @@ int main(int argc, char **argv) {
   if (code) fprintf(stderr, "gpuxc: %s failed\n", cmd);
   diag_free(&d);
   for (int i = 0; i < o.nshapes; i++) free((char *)o.shapes[i].name);
+  for (int i = 0; i < o.nconsts; i++) free((char *)o.consts[i].name);
   return code;
 }

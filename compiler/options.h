@@ -18,6 +18,11 @@ typedef struct Options {
   const char *target;     /* --target; NULL: the yml's build.target, else "c" */
   ShapeBinding shapes[32];
   int nshapes;
+  struct {
+    const char *name; /* input name */
+    const char *path; /* .npy file with its value */
+  } consts[32];       /* --constant NAME=FILE.npy: the input becomes a constant */
+  int nconsts;
   int emit_only;          /* write OUT.src/ but do not compile it */
   int optimize;           /* 0: --no-optimize; else the yml's build.optimize (default 2) */
   int verbose;

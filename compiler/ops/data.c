@@ -406,7 +406,7 @@ static int lower_pad(OpCtx *c, KList *l) {
 }
 
 #define KERNEL(NAME, SINCE, MIN, MAX, NOUT, INFER, LOWER) \
-  {NAME, "", SINCE, MIN, MAX, 1, NOUT, OPL_KERNEL, 0, INFER, LOWER}
+  {NAME, "", SINCE, MIN, MAX, 1, NOUT, OPL_KERNEL, OPF_ANY_TYPE, INFER, LOWER}
 
 const OpDef OPS_DATA[] = {
     KERNEL("Transpose", 1, 1, 1, 1, infer_transpose, lower_transpose),

@@ -36,6 +36,10 @@
   static void th_##F##_##T(const void *const *x, void *y, const float *p) { \
     (void)p; *(rt_##T *)y = rt_##F##_##T(X(0, bool), X(1, T), X(2, T)); }
 
+#define TH_POW(B, E)                                                                \
+  static void th_pow_##B##_##E(const void *const *x, void *y, const float *p) {     \
+    (void)p; *(rt_##B *)y = rt_pow_##B##_##E(X(0, B), X(1, E)); }
+
 #define EACH_FLOAT(M, F) M(F, f32) M(F, f64)
 #define EACH_SIGNED(M, F) EACH_FLOAT(M, F) M(F, i8) M(F, i16) M(F, i32) M(F, i64)
 #define EACH_NUM(M, F) EACH_SIGNED(M, F) M(F, u8) M(F, u16) M(F, u32) M(F, u64)
@@ -80,6 +84,33 @@ EW_DEF(ceil, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(leaky_relu, EACH_FLOAT, TH1P1, EWT_FLOAT, DT_UNDEF, 1, "alpha", 0.01f, NULL, 0)
 EW_DEF(hard_sigmoid, EACH_FLOAT, TH1P2, EWT_FLOAT, DT_UNDEF, 2, "alpha", 0.2f, "beta", 0.5f)
 EW_DEF(isnan, EACH_FLOAT, TH1B, EWT_FLOAT, DT_BOOL, 0, NULL, 0, NULL, 0)
+EW_DEF(isinf, EACH_FLOAT, TH1B, EWT_FLOAT, DT_BOOL, 0, NULL, 0, NULL, 0)
+EW_DEF(isposinf, EACH_FLOAT, TH1B, EWT_FLOAT, DT_BOOL, 0, NULL, 0, NULL, 0)
+EW_DEF(isneginf, EACH_FLOAT, TH1B, EWT_FLOAT, DT_BOOL, 0, NULL, 0, NULL, 0)
+EW_DEF(isinf_none, EACH_FLOAT, TH1B, EWT_FLOAT, DT_BOOL, 0, NULL, 0, NULL, 0)
+EW_DEF(sin, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(cos, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(tan, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(asin, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(acos, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(atan, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(sinh, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(cosh, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(asinh, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(acosh, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(atanh, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(round, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(sign, EACH_NUM, TH1, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(softsign, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(mish, EACH_FLOAT, TH1, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(swish, EACH_FLOAT, TH1P1, EWT_FLOAT, DT_UNDEF, 1, "alpha", 1.0f, NULL, 0)
+EW_DEF(elu, EACH_FLOAT, TH1P1, EWT_FLOAT, DT_UNDEF, 1, "alpha", 1.0f, NULL, 0)
+EW_DEF(celu, EACH_FLOAT, TH1P1, EWT_FLOAT, DT_UNDEF, 1, "alpha", 1.0f, NULL, 0)
+EW_DEF(thresholded_relu, EACH_FLOAT, TH1P1, EWT_FLOAT, DT_UNDEF, 1, "alpha", 1.0f, NULL, 0)
+EW_DEF(selu, EACH_FLOAT, TH1P2, EWT_FLOAT, DT_UNDEF, 2, "alpha", 1.67326319217681884765625f,
+       "gamma", 1.05070102214813232421875f)
+EW_DEF(shrink, EACH_NUM, TH1P2, EWT_NUM, DT_UNDEF, 2, "bias", 0.0f, "lambd", 0.5f)
+EW_DEF(bitwise_not, EACH_INT, TH1, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(not, EACH_BOOL, TH1, EWT_BOOL, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(identity, EACH_ALL, TH1, EWT_ALL, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(add, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
@@ -90,7 +121,11 @@ EW_DEF(max, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(min, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(mod, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(fmod, EACH_NUM, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
-EW_DEF(pow, EACH_FLOAT, TH2, EWT_FLOAT, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(bitwise_and, EACH_INT, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(bitwise_or, EACH_INT, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(bitwise_xor, EACH_INT, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(shift_left, EACH_INT, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
+EW_DEF(shift_right, EACH_INT, TH2, EWT_NUM, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(prelu, EACH_SIGNED, TH2, EWT_SIGNED, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(and, EACH_BOOL, TH2, EWT_BOOL, DT_UNDEF, 0, NULL, 0, NULL, 0)
 EW_DEF(or, EACH_BOOL, TH2, EWT_BOOL, DT_UNDEF, 0, NULL, 0, NULL, 0)
@@ -119,6 +154,19 @@ EW_DEF(where, EACH_ALL, TH3W, EWT_ALL, DT_UNDEF, 0, NULL, 0, NULL, 0)
                                      {EACH_FROM(ENTRY_CAST, TO)}};
 #define CAST_DEFS(M, F) CAST_DEF(F)
 EACH_ALL(CAST_DEFS, unused)
+
+/* Pow: one EwDef per base type, its thunks by exponent type;
+ * rt_pow_<base>_<exponent>, the result of the base's type. */
+#define EACH_FROM_NUM(M, B)                                                         \
+  M(B, f32) M(B, f64) M(B, i8) M(B, i16) M(B, i32) M(B, i64) M(B, u8) M(B, u16) M(B, u32) \
+  M(B, u64)
+#define ENTRY_POW(B, E) [DTOK_##E] = th_pow_##B##_##E,
+#define POW_DEF(B)                                                                 \
+  EACH_FROM_NUM(TH_POW, B)                                                         \
+  static const EwDef EW_pow_##B = {"pow_" #B, EWT_NUM, DTOK_##B, 0, {0}, {0},      \
+                                   {EACH_FROM_NUM(ENTRY_POW, B)}};
+#define EACH_POW_BASE(M) M(f32) M(f64) M(i32) M(i64)
+EACH_POW_BASE(POW_DEF)
 
 /* ---- inference ---- */
 
@@ -273,40 +321,6 @@ static int infer_clip(OpCtx *c) {
   return 0;
 }
 
-/* Pow: since opset 12 the exponent may have another type than the base. A
- * constant exponent is converted to the base's type at compile time. */
-static int infer_pow(OpCtx *c) {
-  IrValue *x = op_in(c, 0), *e = op_in(c, 1);
-  if (x->dtype != e->dtype && (e->flags & VF_CONST) && (x->dtype == DT_F32 || x->dtype == DT_F64) &&
-      (dtype_is_int(e->dtype) || dtype_is_float(e->dtype))) {
-    DType t = x->dtype;
-    int64_t n = ir_numel(e);
-    void *d = op_alloc(c->g, (size_t)(n ? n : 1) * 8);
-    for (int64_t i = 0; i < n; i++) {
-      double v;
-      switch (e->dtype) {
-      case DT_F32: v = ((const float *)e->data)[i]; break;
-      case DT_F64: v = ((const double *)e->data)[i]; break;
-      case DT_I32: v = ((const int32_t *)e->data)[i]; break;
-      case DT_I64: v = (double)((const int64_t *)e->data)[i]; break;
-      default: return op_unsupported(c, "an exponent of type %s", dtype_name(e->dtype));
-      }
-      if (t == DT_F32)
-        ((float *)d)[i] = (float)v;
-      else
-        ((double *)d)[i] = v;
-    }
-    int64_t dims[IR_MAX_RANK];
-    int rank = e->rank;
-    for (int i = 0; i < rank; i++) dims[i] = e->dims[i];
-    c->n->in[1] = ir_add_const(c->g, e->name, t, rank, dims, d);
-  } else if (op_in(c, 0)->dtype != op_in(c, 1)->dtype) {
-    return op_unsupported(c, "Pow with a %s exponent that is not a constant",
-                          dtype_name(op_in(c, 1)->dtype));
-  }
-  return infer_ew(c);
-}
-
 /* Max, Min and Sum of one input are Identity (legalize.c splits the longer
  * ones into two-input chains). */
 static int infer_variadic(OpCtx *c) {
@@ -348,12 +362,64 @@ static int infer_expand(OpCtx *c) {
 }
 
 static int infer_cast(OpCtx *c);
+static int infer_pow(OpCtx *c);
 
 #define EW_OP(NAME, SINCE, NIN_MIN, NIN_MAX, EW, INFER) \
   {NAME, "", SINCE, NIN_MIN, NIN_MAX, 1, 1, OPL_EW, 0, INFER, NULL, &EW_##EW}
 
 static const OpDef OP_GELU_TANH = EW_OP("Gelu", 20, 1, 1, gelu_tanh, infer_ew);
 static const OpDef OP_FMOD = EW_OP("Mod", 10, 2, 2, fmod, infer_ew);
+static const OpDef OP_ISPOSINF = EW_OP("IsInf", 10, 1, 1, isposinf, infer_ew);
+static const OpDef OP_ISNEGINF = EW_OP("IsInf", 10, 1, 1, isneginf, infer_ew);
+static const OpDef OP_ISINF_NONE = EW_OP("IsInf", 10, 1, 1, isinf_none, infer_ew);
+static const OpDef OP_SHIFT_RIGHT = EW_OP("BitShift", 11, 2, 2, shift_right, infer_ew);
+
+/* IsInf: detect_positive and detect_negative pick one of four functions. */
+static int infer_isinf(OpCtx *c) {
+  int ok = 1;
+  int64_t pos = op_attr_int(c, "detect_positive", 1, &ok);
+  int64_t neg = op_attr_int(c, "detect_negative", 1, &ok);
+  if (!ok) return -1;
+  if (!pos && !neg)
+    c->n->op = &OP_ISINF_NONE;
+  else if (!neg)
+    c->n->op = &OP_ISPOSINF;
+  else if (!pos)
+    c->n->op = &OP_ISNEGINF;
+  return infer_ew(c);
+}
+
+/* BitShift: direction LEFT or RIGHT (required). */
+static int infer_bitshift(OpCtx *c) {
+  int ok = 1;
+  const char *dir = op_attr_str(c, "direction", NULL, &ok);
+  if (!ok) return -1;
+  if (!dir) return op_invalid(c, "attribute 'direction' is required");
+  if (strcmp(dir, "RIGHT") == 0)
+    c->n->op = &OP_SHIFT_RIGHT;
+  else if (strcmp(dir, "LEFT") != 0)
+    return op_invalid(c, "direction must be 'LEFT' or 'RIGHT', got '%s'", dir);
+  return infer_ew(c);
+}
+
+#define POW_OP(B) [DTOK_##B] = EW_OP("Pow", 7, 2, 2, pow_##B, infer_pow),
+static const OpDef OP_POW_OF[DT_COUNT_] = {EACH_POW_BASE(POW_OP)};
+
+/* Pow: since opset 12 the exponent may have any numeric type; the result
+ * has the base's. */
+static int infer_pow(OpCtx *c) {
+  IrValue *x = op_in(c, 0), *e = op_in(c, 1);
+  if ((unsigned)x->dtype >= DT_COUNT_ || !OP_POW_OF[x->dtype].name)
+    return op_unsupported(c, "Pow of a %s base is not supported", dtype_name(x->dtype));
+  c->n->op = &OP_POW_OF[x->dtype];
+  if ((unsigned)e->dtype >= DT_COUNT_ || !c->n->op->ew->thunk[e->dtype])
+    return op_unsupported(c, "Pow with a %s exponent is not supported", dtype_name(e->dtype));
+  int idx[2] = {0, 1}, rank;
+  int64_t dims[IR_MAX_RANK];
+  if (op_broadcast(c, idx, 2, &rank, dims)) return -1;
+  op_set_out(c, 0, x->dtype, rank, dims);
+  return 0;
+}
 
 #define CAST_OP(M, T) [DTOK_##T] = EW_OP("Cast", 6, 1, 1, cast_##T, infer_cast),
 static const OpDef OP_CAST_TO[DT_COUNT_] = {EACH_ALL(CAST_OP, unused)};
@@ -400,11 +466,38 @@ const OpDef OPS_EW[] = {
     EW_OP("HardSigmoid", 1, 1, 1, hard_sigmoid, infer_ew),
     EW_OP("Not", 1, 1, 1, not, infer_ew),
     EW_OP("IsNaN", 9, 1, 1, isnan, infer_ew),
+    EW_OP("IsInf", 10, 1, 1, isinf, infer_isinf),
+    EW_OP("Sin", 7, 1, 1, sin, infer_ew),
+    EW_OP("Cos", 7, 1, 1, cos, infer_ew),
+    EW_OP("Tan", 7, 1, 1, tan, infer_ew),
+    EW_OP("Asin", 7, 1, 1, asin, infer_ew),
+    EW_OP("Acos", 7, 1, 1, acos, infer_ew),
+    EW_OP("Atan", 7, 1, 1, atan, infer_ew),
+    EW_OP("Sinh", 9, 1, 1, sinh, infer_ew),
+    EW_OP("Cosh", 9, 1, 1, cosh, infer_ew),
+    EW_OP("Asinh", 9, 1, 1, asinh, infer_ew),
+    EW_OP("Acosh", 9, 1, 1, acosh, infer_ew),
+    EW_OP("Atanh", 9, 1, 1, atanh, infer_ew),
+    EW_OP("Round", 11, 1, 1, round, infer_ew),
+    EW_OP("Sign", 9, 1, 1, sign, infer_ew),
+    EW_OP("Softsign", 1, 1, 1, softsign, infer_ew),
+    EW_OP("Mish", 18, 1, 1, mish, infer_ew),
+    EW_OP("Swish", 24, 1, 1, swish, infer_ew),
+    EW_OP("Elu", 6, 1, 1, elu, infer_ew),
+    EW_OP("Celu", 12, 1, 1, celu, infer_ew),
+    EW_OP("Selu", 6, 1, 1, selu, infer_ew),
+    EW_OP("ThresholdedRelu", 10, 1, 1, thresholded_relu, infer_ew),
+    EW_OP("Shrink", 9, 1, 1, shrink, infer_ew),
+    EW_OP("BitwiseNot", 18, 1, 1, bitwise_not, infer_ew),
+    EW_OP("BitwiseAnd", 18, 2, 2, bitwise_and, infer_ew),
+    EW_OP("BitwiseOr", 18, 2, 2, bitwise_or, infer_ew),
+    EW_OP("BitwiseXor", 18, 2, 2, bitwise_xor, infer_ew),
+    EW_OP("BitShift", 11, 2, 2, shift_left, infer_bitshift),
     EW_OP("Add", 7, 2, 2, add, infer_ew),
     EW_OP("Sub", 7, 2, 2, sub, infer_ew),
     EW_OP("Mul", 7, 2, 2, mul, infer_ew),
     EW_OP("Div", 7, 2, 2, div, infer_ew),
-    EW_OP("Pow", 7, 2, 2, pow, infer_pow),
+    EW_OP("Pow", 7, 2, 2, pow_f32, infer_pow),
     EW_OP("Mod", 10, 2, 2, mod, infer_mod),
     EW_OP("Max", 8, 1, 2, max, infer_variadic),
     EW_OP("Min", 8, 1, 2, min, infer_variadic),

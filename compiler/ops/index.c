@@ -112,8 +112,9 @@ static int lower_gather_nd(OpCtx *c, KList *l) {
 }
 
 const OpDef OPS_INDEX[] = {
-    {"GatherElements", "", 11, 2, 2, 1, 1, OPL_KERNEL, 0, infer_gather_elements,
+    {"GatherElements", "", 11, 2, 2, 1, 1, OPL_KERNEL, OPF_ANY_TYPE, infer_gather_elements,
      lower_gather_elements},
-    {"GatherND", "", 11, 2, 2, 1, 1, OPL_KERNEL, 0, infer_gather_nd, lower_gather_nd},
+    {"GatherND", "", 11, 2, 2, 1, 1, OPL_KERNEL, OPF_ANY_TYPE, infer_gather_nd,
+     lower_gather_nd},
     {NULL},
 };

@@ -46,8 +46,14 @@ typedef struct EwDef {
 } EwDef;
 
 enum {
-  OPF_NO_FOLD = 1 << 0, /* never evaluate at compile time (random ops) */
+  OPF_NO_FOLD = 1 << 0,  /* never evaluate at compile time (random ops) */
+  OPF_ANY_TYPE = 1 << 1, /* moves elements without arithmetic: float16 and bfloat16
+                            need no conversion to float32 around it */
 };
+
+/* The internal op that converts between float32/float64 and the 16-bit
+ * floats (ops/half.c); attribute "to" is the ONNX type number. */
+extern const OpDef OP_CONVERT;
 
 struct OpDef {
   const char *name;

@@ -261,8 +261,9 @@ static int infer_range(OpCtx *c) {
 }
 
 #define VIEW(NAME, SINCE, NIN, NOUT, INFER) \
-  {NAME, "", SINCE, 1, NIN, 1, NOUT, OPL_VIEW, 0, INFER}
-#define FOLD(NAME, SINCE, MIN, MAX, INFER) {NAME, "", SINCE, MIN, MAX, 1, 1, OPL_FOLD, 0, INFER}
+  {NAME, "", SINCE, 1, NIN, 1, NOUT, OPL_VIEW, OPF_ANY_TYPE, INFER}
+#define FOLD(NAME, SINCE, MIN, MAX, INFER) \
+  {NAME, "", SINCE, MIN, MAX, 1, 1, OPL_FOLD, OPF_ANY_TYPE, INFER}
 
 const OpDef OPS_SHAPE[] = {
     VIEW("Identity", 1, 1, 1, infer_identity),

@@ -88,6 +88,43 @@ RT_FOR_SINT(RT_DEF_MOD_SINT)
   static inline rt_##T rt_mod_##T(rt_##T a, rt_##T b) { return rt_fmod_##T(a, b); }
 RT_FOR_UINT(RT_DEF_MOD_UINT)
 
+/* ---- bits of integers, and Sign. BitShift by a negative count or by the type's width
+ * or more leaves only the sign fill: -1 for a right shift of a negative
+ * value, else 0. A signed right shift is arithmetic (written without C's
+ * implementation-defined >> of negative values). */
+#define RT_DEF_BITWISE(T)                                                                   \
+  static inline rt_##T rt_bitwise_and_##T(rt_##T a, rt_##T b) { return (rt_##T)(a & b); }   \
+  static inline rt_##T rt_bitwise_or_##T(rt_##T a, rt_##T b) { return (rt_##T)(a | b); }    \
+  static inline rt_##T rt_bitwise_xor_##T(rt_##T a, rt_##T b) { return (rt_##T)(a ^ b); }   \
+  static inline rt_##T rt_bitwise_not_##T(rt_##T a) { return (rt_##T)~a; }
+RT_FOR_INT(RT_DEF_BITWISE)
+
+#define RT_BITS(T) ((rt_##T)(8 * sizeof(rt_##T)))
+#define RT_DEF_SHIFT_UINT(T)                                                                \
+  static inline rt_##T rt_shift_left_##T(rt_##T x, rt_##T n) {                              \
+    return n >= RT_BITS(T) ? 0 : (rt_##T)((rt_u64)x << n);                                  \
+  }                                                                                         \
+  static inline rt_##T rt_shift_right_##T(rt_##T x, rt_##T n) {                             \
+    return n >= RT_BITS(T) ? 0 : (rt_##T)(x >> n);                                          \
+  }
+RT_FOR_UINT(RT_DEF_SHIFT_UINT)
+
+#define RT_DEF_SHIFT_SINT(T)                                                                \
+  static inline rt_##T rt_shift_left_##T(rt_##T x, rt_##T n) {                              \
+    return n < 0 || n >= RT_BITS(T) ? 0 : (rt_##T)((rt_u64)x << n);                         \
+  }                                                                                         \
+  static inline rt_##T rt_shift_right_##T(rt_##T x, rt_##T n) {                             \
+    if (n < 0 || n >= RT_BITS(T)) return x < 0 ? -1 : 0;                                    \
+    return x < 0 ? (rt_##T)~(~x >> n) : (rt_##T)(x >> n);                                   \
+  }
+RT_FOR_SINT(RT_DEF_SHIFT_SINT)
+
+#define RT_DEF_SIGN_UINT(T) static inline rt_##T rt_sign_##T(rt_##T x) { return x > 0; }
+RT_FOR_UINT(RT_DEF_SIGN_UINT)
+#define RT_DEF_SIGN_SINT(T)                                                                 \
+  static inline rt_##T rt_sign_##T(rt_##T x) { return (rt_##T)((x > 0) - (x < 0)); }
+RT_FOR_SINT(RT_DEF_SIGN_SINT)
+
 /* ---- comparisons -> bool */
 #define RT_DEF_CMP(T)                                                                       \
   static inline rt_bool rt_equal_##T(rt_##T a, rt_##T b) { return a == b; }                 \
@@ -140,7 +177,6 @@ RT_FOR_SIGNED(RT_DEF_RELU)
   static inline rt_##T rt_ceil_##T(rt_##T x) { return RT_F(T, ceil)(x); }                     \
   static inline rt_bool rt_isnan_##T(rt_##T x) { return x != x; }                            \
   static inline rt_##T rt_reciprocal_##T(rt_##T x) { return (rt_##T)1 / x; }                  \
-  static inline rt_##T rt_pow_##T(rt_##T a, rt_##T b) { return RT_F(T, pow)(a, b); }          \
   static inline rt_##T rt_fmod_##T(rt_##T a, rt_##T b) { return RT_F(T, fmod)(a, b); }        \
   static inline rt_##T rt_mod_##T(rt_##T a, rt_##T b) {  /* Python's %, as numpy's mod */    \
     rt_##T m = RT_F(T, fmod)(a, b);                                                           \
@@ -173,6 +209,47 @@ RT_FOR_SIGNED(RT_DEF_RELU)
     return (rt_##T)0.5 * x * ((rt_##T)1 + RT_F(T, tanh)(u));                                  \
   }
 RT_FOR_FLOAT(RT_DEF_FLOAT_MATH)
+
+/* Trigonometry, rounding and the activations with attributes. Round is
+ * half to even (nearbyint in the default rounding mode); Sign keeps NaN. */
+#define RT_DEF_FLOAT_MATH2(T)                                                                 \
+  static inline rt_##T rt_sin_##T(rt_##T x) { return RT_F(T, sin)(x); }                       \
+  static inline rt_##T rt_cos_##T(rt_##T x) { return RT_F(T, cos)(x); }                       \
+  static inline rt_##T rt_tan_##T(rt_##T x) { return RT_F(T, tan)(x); }                       \
+  static inline rt_##T rt_asin_##T(rt_##T x) { return RT_F(T, asin)(x); }                     \
+  static inline rt_##T rt_acos_##T(rt_##T x) { return RT_F(T, acos)(x); }                     \
+  static inline rt_##T rt_atan_##T(rt_##T x) { return RT_F(T, atan)(x); }                     \
+  static inline rt_##T rt_sinh_##T(rt_##T x) { return RT_F(T, sinh)(x); }                     \
+  static inline rt_##T rt_cosh_##T(rt_##T x) { return RT_F(T, cosh)(x); }                     \
+  static inline rt_##T rt_asinh_##T(rt_##T x) { return RT_F(T, asinh)(x); }                   \
+  static inline rt_##T rt_acosh_##T(rt_##T x) { return RT_F(T, acosh)(x); }                   \
+  static inline rt_##T rt_atanh_##T(rt_##T x) { return RT_F(T, atanh)(x); }                   \
+  static inline rt_##T rt_round_##T(rt_##T x) { return RT_F(T, nearbyint)(x); }               \
+  static inline rt_##T rt_sign_##T(rt_##T x) {                                               \
+    return x > 0 ? (rt_##T)1 : x < 0 ? (rt_##T)-1 : x;                                       \
+  }                                                                                           \
+  static inline rt_bool rt_isinf_##T(rt_##T x) { return isinf(x) != 0; }                      \
+  static inline rt_bool rt_isposinf_##T(rt_##T x) { return x > 0 && rt_isinf_##T(x); }       \
+  static inline rt_bool rt_isneginf_##T(rt_##T x) { return x < 0 && rt_isinf_##T(x); }       \
+  static inline rt_bool rt_isinf_none_##T(rt_##T x) { (void)x; return 0; }                    \
+  static inline rt_##T rt_softsign_##T(rt_##T x) { return x / ((rt_##T)1 + rt_abs_##T(x)); }  \
+  static inline rt_##T rt_mish_##T(rt_##T x) { return x * RT_F(T, tanh)(rt_softplus_##T(x)); } \
+  static inline rt_##T rt_swish_##T(rt_##T x, float alpha) {                                  \
+    return x * rt_sigmoid_##T((rt_##T)alpha * x);                                             \
+  }                                                                                           \
+  static inline rt_##T rt_elu_##T(rt_##T x, float alpha) {                                    \
+    return x >= 0 ? x : (rt_##T)alpha * RT_F(T, expm1)(x);                                    \
+  }                                                                                           \
+  static inline rt_##T rt_celu_##T(rt_##T x, float alpha) {                                   \
+    return x >= 0 ? x : (rt_##T)alpha * RT_F(T, expm1)(x / (rt_##T)alpha);                   \
+  }                                                                                           \
+  static inline rt_##T rt_selu_##T(rt_##T x, float alpha, float gamma) {                      \
+    return (rt_##T)gamma * (x > 0 ? x : (rt_##T)alpha * RT_F(T, expm1)(x));                   \
+  }                                                                                           \
+  static inline rt_##T rt_thresholded_relu_##T(rt_##T x, float alpha) {                       \
+    return x > (rt_##T)alpha ? x : (rt_##T)0;                                                 \
+  }
+RT_FOR_FLOAT(RT_DEF_FLOAT_MATH2)
 
 /* ---- casts: rt_cast_<to>_<from>. Float to integer saturates at the
  * target's range and maps NaN to 0 (C leaves both undefined); anything to
@@ -215,6 +292,60 @@ RT_CAST_INT_FROM_FLOATS(u8, 0, UINT8_MAX)
 RT_CAST_INT_FROM_FLOATS(u16, 0, UINT16_MAX)
 RT_CAST_INT_FROM_FLOATS(u32, 0, UINT32_MAX)
 RT_CAST_INT_FROM_FLOATS(u64, 0, 18446744073709549568.0)
+
+/* ---- Pow: rt_pow_<base>_<exponent>, the result of the base's type (the
+ * exponent may have any numeric type since opset 12). Floats compute in
+ * double (float32 ** float32 in float); an integer base with a float
+ * exponent too, converted back as Cast does. Integers raise by squaring and
+ * wrap around; a negative exponent truncates 1 / x^-n toward zero. */
+static inline rt_u64 rt_ipow_u64(rt_u64 x, rt_u64 n) {
+  rt_u64 r = 1;
+  for (; n; n >>= 1, x *= x)
+    if (n & 1) r *= x;
+  return r;
+}
+static inline rt_i64 rt_ipow_neg_i64(rt_i64 x, rt_i64 n) { /* n < 0 */
+  return x == 1 ? 1 : x == -1 ? (n & 1 ? -1 : 1) : 0;
+}
+#define RT_POW_FLOAT(B, E)                                                                    \
+  static inline rt_##B rt_pow_##B##_##E(rt_##B a, rt_##E b) {                                \
+    return (rt_##B)pow((double)a, (double)b);                                                 \
+  }
+#define RT_POW_INT_FLOAT(B, E)                                                                \
+  static inline rt_##B rt_pow_##B##_##E(rt_##B a, rt_##E b) {                                \
+    return rt_cast_##B##_f64(pow((double)a, (double)b));                                      \
+  }
+#define RT_POW_INT_UINT(B, E)                                                                 \
+  static inline rt_##B rt_pow_##B##_##E(rt_##B a, rt_##E b) {                                \
+    return (rt_##B)rt_ipow_u64((rt_u64)a, (rt_u64)b);                                         \
+  }
+#define RT_POW_INT_SINT(B, E)                                                                 \
+  static inline rt_##B rt_pow_##B##_##E(rt_##B a, rt_##E b) {                                \
+    return b < 0 ? (rt_##B)rt_ipow_neg_i64(a, b) : (rt_##B)rt_ipow_u64((rt_u64)a, (rt_u64)b); \
+  }
+#define RT_POW_EXPONENTS(B, FL, SI, UI)                                                       \
+  FL(B, f64) SI(B, i8) SI(B, i16) SI(B, i32) SI(B, i64) UI(B, u8) UI(B, u16) UI(B, u32)       \
+  UI(B, u64)
+static inline rt_f32 rt_pow_f32_f32(rt_f32 a, rt_f32 b) { return powf(a, b); }
+RT_POW_EXPONENTS(f32, RT_POW_FLOAT, RT_POW_FLOAT, RT_POW_FLOAT)
+RT_POW_FLOAT(f64, f32)
+RT_POW_EXPONENTS(f64, RT_POW_FLOAT, RT_POW_FLOAT, RT_POW_FLOAT)
+RT_POW_INT_FLOAT(i32, f32)
+RT_POW_EXPONENTS(i32, RT_POW_INT_FLOAT, RT_POW_INT_SINT, RT_POW_INT_UINT)
+RT_POW_INT_FLOAT(i64, f32)
+RT_POW_EXPONENTS(i64, RT_POW_INT_FLOAT, RT_POW_INT_SINT, RT_POW_INT_UINT)
+
+/* Shrink: x + bias below -lambd, x - bias above lambd, else 0. Computed in
+ * double (exact for float32), converted back as Cast does (integers
+ * saturate). */
+#define RT_DEF_SHRINK(T)                                                                      \
+  static inline rt_##T rt_shrink_##T(rt_##T x, float bias, float lambd) {                    \
+    double v = (double)x;                                                                     \
+    return v < -(double)lambd  ? rt_cast_##T##_f64(v + (double)bias)                          \
+           : v > (double)lambd ? rt_cast_##T##_f64(v - (double)bias)                          \
+                               : (rt_##T)0;                                                   \
+  }
+RT_FOR_NUM(RT_DEF_SHRINK)
 
 /* ---- fused activations (epilogues of Conv, Gemm, MatMul; RT_ACT_* in
  * rt_kernels.h). */

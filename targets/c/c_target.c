@@ -140,11 +140,17 @@ static void kcall_params(Emitter *e, const KCall *k) {
     sb_printf(&f, ".%s = ", x->name);
     if (x->type == 'i') sb_printf(&f, "%lld", (long long)x->iv[0]);
     if (x->type == 'f') cg_float(&f, x->fv[0]);
-    if (x->type == 'I') {
+    if (x->type == 'I' || x->type == 'F') {
       int used = x->n;
-      while (used > 1 && x->iv[used - 1] == 0) used--;
+      while (used > 1 && (x->type == 'I' ? x->iv[used - 1] == 0 : x->fv[used - 1] == 0)) used--;
       sb_putc(&f, '{');
-      for (int j = 0; j < used; j++) sb_printf(&f, "%s%lld", j ? ", " : "", (long long)x->iv[j]);
+      for (int j = 0; j < used; j++) {
+        sb_puts(&f, j ? ", " : "");
+        if (x->type == 'I')
+          sb_printf(&f, "%lld", (long long)x->iv[j]);
+        else
+          cg_float(&f, x->fv[j]);
+      }
       sb_putc(&f, '}');
     }
     sb_putc(&f, ',');
@@ -183,7 +189,7 @@ static int emit_kernel(TargetCtx *t, Emitter *e, int i, Diag *d) {
       else if (k->args[a] == KC_SCRATCH && t->plan->scratch_off[i] < 0)
         sb_puts(&b, "NULL");
       else if (k->args[a] == KC_SCRATCH)
-        sb_printf(&b, "(float *)(A + %lld)", (long long)t->plan->scratch_off[i]);
+        sb_printf(&b, "(void *)(A + %lld)", (long long)t->plan->scratch_off[i]);
       else
         val_ref(t, &b, k->args[a]);
     }
