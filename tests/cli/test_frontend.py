@@ -166,3 +166,28 @@ def test_names_that_are_not_c(gpuxc, tmp_path, run_exe):
     got = run_exe(tmp_path / "n", {xin: np.array([-3, 1], np.float32),
                                    "int": np.array([1, 1], np.float32)}, outputs=[yout])
     np.testing.assert_array_equal(got[yout], np.array([0, 2], np.float32))
+
+
+def test_constant_input(gpuxc, tmp_path, run_exe, ort_run, assert_close):
+    """--constant NAME=FILE.npy turns an input into a constant: a Reshape whose shape is a
+    graph input compiles, and the program takes only the other input."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 6])
+    s = helper.make_tensor_value_info("s", TensorProto.INT64, [3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    g = helper.make_graph([helper.make_node("Reshape", ["x", "s"], ["y"])], "g", [x, s], [y])
+    p = tmp_path / "r.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), str(p))
+    r = build(gpuxc, p, tmp_path / "r")
+    assert r.returncode == 3 and "'s') must be a compile-time constant" in r.stderr
+    shape = np.array([3, 2, 2], np.int64)
+    np.save(tmp_path / "s.npy", shape)
+    r = build(gpuxc, p, tmp_path / "r", "--constant", f"s={tmp_path / 's.npy'}")
+    assert r.returncode == 0, r.stderr
+    feeds = {"x": np.arange(12, dtype=np.float32).reshape(2, 6)}
+    got = run_exe(tmp_path / "r", feeds)
+    assert_close("y", got["y"], ort_run(p, {**feeds, "s": shape})["y"])
+    np.save(tmp_path / "bad.npy", shape.astype(np.int32))
+    r = build(gpuxc, p, tmp_path / "r", "--constant", f"s={tmp_path / 'bad.npy'}")
+    assert r.returncode == 1 and "holds int32, the input is int64" in r.stderr
+    r = build(gpuxc, p, tmp_path / "r", "--constant", f"zz={tmp_path / 's.npy'}")
+    assert r.returncode == 1 and "no input 'zz'" in r.stderr
