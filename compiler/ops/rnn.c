@@ -1,0 +1,6 @@
+/* rnn.c - (being written) */
+#include "op.h"
+
+const OpDef OPS_RNN[] = {
+    {NULL},
+};
