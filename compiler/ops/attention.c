@@ -6,10 +6,10 @@
 #include "attention.h"
 #include "op.h"
 
-KERNEL_DEF(K_ATTENTION, rt_attention_f32, "attention.c", RtAttention, 8, KA(0), KA(1), KA(2),
-           KA(3), KA(4), KA(5), KA(6), KA(7));
-KERNEL_DEF(K_ATTENTION_NONPAD, rt_attention_nonpad_f32, "attention.c", RtAttention, 7, KA(0),
-           KA(1), KA(2), KA(3), KA(4), KA(5), KA(6));
+KERNEL_DEF(K_ATTENTION, rt_attention_f32, "attention.c", RtAttention, 8, KA(0), KA(1), KA(2), KA(3),
+           KA(4), KA(5), KA(6), KA(7));
+KERNEL_DEF(K_ATTENTION_NONPAD, rt_attention_nonpad_f32, "attention.c", RtAttention, 7, KA(0), KA(1),
+           KA(2), KA(3), KA(4), KA(5), KA(6));
 KERNEL_DEF(K_ATTN_CACHE, rt_attention_cache_f32, "attention.c", RtAttnCache, 3, KA(0), KA(1),
            KA(2));
 KERNEL_DEF(K_ROTARY, rt_rotary_f32, "attention.c", RtRotary, 5, KA(0), KA(1), KA(2), KA(3), KA(4));
@@ -48,8 +48,10 @@ static int attn_heads(OpCtx *c, AttnShape *s) {
   if (!ok) return -1;
   s->rank = q->rank;
   if ((q->rank != 3 && q->rank != 4) || k->rank != q->rank || v->rank != q->rank)
-    return op_invalid(c, "Q '%s', K '%s' and V '%s' must all be 3-D or all 4-D, got rank %d, %d "
-                      "and %d", q->name, k->name, v->name, q->rank, k->rank, v->rank);
+    return op_invalid(c,
+                      "Q '%s', K '%s' and V '%s' must all be 3-D or all 4-D, got rank %d, %d "
+                      "and %d",
+                      q->name, k->name, v->name, q->rank, k->rank, v->rank);
   s->batch = q->dims[0];
   if (k->dims[0] != s->batch || v->dims[0] != s->batch)
     return op_invalid(c, "Q, K and V have different batch sizes");
@@ -59,9 +61,10 @@ static int attn_heads(OpCtx *c, AttnShape *s) {
     s->q_heads = q->dims[1], s->q_len = q->dims[2], s->head_dim = q->dims[3];
     s->kv_heads = k->dims[1], s->kv_len = k->dims[2], s->v_dim = v->dims[3];
     if (k->dims[3] != s->head_dim || v->dims[1] != s->kv_heads || v->dims[2] != s->kv_len)
-      return op_invalid(c, "K '%s' must be [batch, kv_heads, kv_len, %lld] and V '%s' [batch, "
-                        "kv_heads, kv_len, v_head_size]", k->name, (long long)s->head_dim,
-                        v->name);
+      return op_invalid(c,
+                        "K '%s' must be [batch, kv_heads, kv_len, %lld] and V '%s' [batch, "
+                        "kv_heads, kv_len, v_head_size]",
+                        k->name, (long long)s->head_dim, v->name);
     return 0;
   }
   if (!qh || !kh || qn < 1 || kn < 1)
@@ -71,9 +74,11 @@ static int attn_heads(OpCtx *c, AttnShape *s) {
   s->head_dim = q->dims[2] / qn, s->v_dim = v->dims[2] / kn;
   if (q->dims[2] % qn || k->dims[2] != kn * s->head_dim || v->dims[2] % kn ||
       v->dims[1] != s->kv_len)
-    return op_invalid(c, "hidden sizes of Q (%lld), K (%lld) and V (%lld) do not split into %lld "
-                      "query and %lld key/value heads of one head size", (long long)q->dims[2],
-                      (long long)k->dims[2], (long long)v->dims[2], (long long)qn, (long long)kn);
+    return op_invalid(c,
+                      "hidden sizes of Q (%lld), K (%lld) and V (%lld) do not split into %lld "
+                      "query and %lld key/value heads of one head size",
+                      (long long)q->dims[2], (long long)k->dims[2], (long long)v->dims[2],
+                      (long long)qn, (long long)kn);
   return 0;
 }
 
@@ -96,10 +101,11 @@ static int attn_cache(OpCtx *c, AttnShape *s) {
   if (pk->rank != 4 || pv->rank != 4 || pk->dims[0] != s->batch || pk->dims[1] != s->kv_heads ||
       pk->dims[3] != s->head_dim || pv->dims[0] != s->batch || pv->dims[1] != s->kv_heads ||
       pv->dims[2] != pk->dims[2] || pv->dims[3] != s->v_dim)
-    return op_invalid(c, "past_key '%s' must be [%lld, %lld, past, %lld] and past_value '%s' "
-                      "[%lld, %lld, past, %lld]", pk->name, (long long)s->batch,
-                      (long long)s->kv_heads, (long long)s->head_dim, pv->name,
-                      (long long)s->batch, (long long)s->kv_heads, (long long)s->v_dim);
+    return op_invalid(c,
+                      "past_key '%s' must be [%lld, %lld, past, %lld] and past_value '%s' "
+                      "[%lld, %lld, past, %lld]",
+                      pk->name, (long long)s->batch, (long long)s->kv_heads, (long long)s->head_dim,
+                      pv->name, (long long)s->batch, (long long)s->kv_heads, (long long)s->v_dim);
   s->past_len = pk->dims[2];
   return 0;
 }
@@ -125,8 +131,8 @@ static int attn_mask(OpCtx *c, AttnShape *s) {
     int a = 4 - m->rank + i;
     int64_t d = m->dims[i];
     if (a == 3 ? d > want[3] : d != want[a] && d != 1)
-      return op_invalid(c, "attn_mask '%s' does not broadcast to [%lld, %lld, %lld, %lld]",
-                        m->name, (long long)want[0], (long long)want[1], (long long)want[2],
+      return op_invalid(c, "attn_mask '%s' does not broadcast to [%lld, %lld, %lld, %lld]", m->name,
+                        (long long)want[0], (long long)want[1], (long long)want[2],
                         (long long)want[3]);
     s->mask_st[a] = a == 3 || d != 1 ? st : 0;
     st *= d;
@@ -214,7 +220,6 @@ static void lower_cache(OpCtx *c, KList *l, const AttnShape *s, int past, int x,
 /* One attention call writing stage out_kind to output out. */
 static void lower_attn_call(OpCtx *c, KList *l, const AttnShape *s, int64_t out_kind, int out) {
   int nonpad = op_has_in(c, IN_NONPAD);
-  int64_t y_st[3] = {s->q_heads * s->q_len * s->v_dim, s->q_len * s->v_dim, s->v_dim};
   KCall *k = kl_call(l, nonpad ? &K_ATTENTION_NONPAD : &K_ATTENTION);
   kc_i(k, "batch", s->batch);
   kc_i(k, "q_heads", s->q_heads);
@@ -227,7 +232,7 @@ static void lower_attn_call(OpCtx *c, KList *l, const AttnShape *s, int64_t out_
   kc_iv(k, "q_strides", s->q_st, 3, 3);
   kc_iv(k, "k_strides", s->k_st, 3, 3);
   kc_iv(k, "v_strides", s->v_st, 3, 3);
-  kc_iv(k, "out_strides", out_kind == RT_ATTN_Y ? s->y_st : y_st, 3, 3);
+  kc_iv(k, "out_strides", s->y_st, 3, 3); /* Y's; a score output is contiguous */
   kc_i(k, "mask_kind", s->mask_kind);
   kc_i(k, "mask_len", s->mask_len);
   kc_iv(k, "mask_strides", s->mask_st, 4, 4);
@@ -284,8 +289,8 @@ static int rope_caches(OpCtx *c, RopeShape *r) {
   if (pos) {
     if (op_check_type(c, 3, I64)) return -1;
     if (pos->rank != 2 || pos->dims[0] != r->batch || pos->dims[1] != r->seq)
-      return op_invalid(c, "position_ids '%s' must be [%lld, %lld]", pos->name,
-                        (long long)r->batch, (long long)r->seq);
+      return op_invalid(c, "position_ids '%s' must be [%lld, %lld]", pos->name, (long long)r->batch,
+                        (long long)r->seq);
     if (cs->rank != 2 || cs->dims[1] != half)
       return op_invalid(c, "with position_ids, cos_cache '%s' must be [max_position, %lld]",
                         cs->name, (long long)half);
@@ -308,8 +313,7 @@ static int rope_parse(OpCtx *c, RopeShape *r) {
   int64_t rot = op_attr_int(c, "rotary_embedding_dim", 0, &ok);
   memset(r, 0, sizeof *r);
   r->interleaved = op_attr_int(c, "interleaved", 0, &ok) != 0;
-  if (!ok || op_require_float(c, 0) || op_require_float(c, 1) || op_require_float(c, 2))
-    return -1;
+  if (!ok || op_require_float(c, 0) || op_require_float(c, 1) || op_require_float(c, 2)) return -1;
   if (x->rank != 3 && x->rank != 4)
     return op_invalid(c, "input '%s' must be 3-D or 4-D, got rank %d", x->name, x->rank);
   r->batch = x->dims[0];
@@ -380,8 +384,10 @@ static int scatter_parse(OpCtx *c, int *axis, int *circular) {
   for (int i = 0; !bad && i < x->rank; i++)
     bad = i == *axis ? u->dims[i] > x->dims[i] : u->dims[i] != x->dims[i];
   if (bad)
-    return op_invalid(c, "update '%s' must have the shape of past_cache '%s' except for a "
-                      "shorter axis %d", u->name, x->name, *axis);
+    return op_invalid(c,
+                      "update '%s' must have the shape of past_cache '%s' except for a "
+                      "shorter axis %d",
+                      u->name, x->name, *axis);
   if (!w) return 0;
   if (op_check_type(c, 2, I64)) return -1;
   if (w->rank != 1 || w->dims[0] != x->dims[0])

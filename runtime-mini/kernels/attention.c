@@ -193,8 +193,8 @@ static void attn_run(const RtAttention *p, const float *q, const float *k, const
 }
 
 RT_API void rt_attention_f32(const RtAttention *p, const float *q, const float *k, const float *v,
-                             const float *past_k, const float *past_v, const void *mask,
-                             float *out, float *scratch) {
+                             const float *past_k, const float *past_v, const void *mask, float *out,
+                             float *scratch) {
   attn_run(p, q, k, v, past_k, past_v, NULL, mask, out, scratch);
 }
 
@@ -277,8 +277,8 @@ RT_API void rt_tensor_scatter(const RtTensorScatter *p, const void *past, const 
         } else if (r < 0 || r >= p->max_len) {
           continue;
         }
-        memcpy(dst + (base * p->max_len + r) * (int64_t)row, src + (base * p->len + s) * (int64_t)row,
-               row);
+        memcpy(dst + (base * p->max_len + r) * (int64_t)row,
+               src + (base * p->len + s) * (int64_t)row, row);
       }
     }
   }

@@ -61,9 +61,10 @@ typedef struct RtAttnCache {
   int64_t x_strides[3];
 } RtAttnCache;
 
-/* RotaryEmbedding on x (by strides for batch, head, sequence; each head
- * vector of head_dim contiguous) into y [same shape, contiguous as x's
- * layout: y uses the same strides]. The first rot_dim elements of a head
+/* RotaryEmbedding of x into y, both of one layout: strides for batch, head
+ * and sequence, each head vector of head_dim contiguous (3-D [batch, seq,
+ * heads * head_dim] or 4-D [batch, heads, seq, head_dim]). The first
+ * rot_dim elements of a head
  * rotate in pairs (interleaved: (2i, 2i+1); otherwise (i, i + rot_dim/2))
  * by the angle whose cos and sin sit at row r of the caches, each row
  * rot_dim/2 long: r = pos[b * seq + s] with position ids (negative counts
@@ -87,8 +88,8 @@ typedef struct RtTensorScatter {
 #ifndef RT_UNITY
 RT_API int64_t rt_attention_scratch(const RtAttention *p);
 RT_API void rt_attention_f32(const RtAttention *p, const float *q, const float *k, const float *v,
-                             const float *past_k, const float *past_v, const void *mask,
-                             float *out, float *scratch);
+                             const float *past_k, const float *past_v, const void *mask, float *out,
+                             float *scratch);
 RT_API void rt_attention_nonpad_f32(const RtAttention *p, const float *q, const float *k,
                                     const float *v, const int64_t *nonpad, const void *mask,
                                     float *out, float *scratch);

@@ -3,7 +3,12 @@
 ONNX's node tests leave out: long query sequences (more than one block of query rows), long
 head vectors, grouped heads with 3-D inputs, a key cache with a causal mask, float and bool
 masks that broadcast or are shorter than the keys, the qk output in every mode, per-batch
-padding lengths, and constant inputs folded by gpuxc."""
+padding lengths, and constant inputs folded by gpuxc. Where onnxruntime rejects a case (a mask
+that broadcasts over queries or is shorter than the keys) or departs from the ONNX function body
+(it writes the lowest float, not -inf, where a causal mask hides a score) the ONNX reference
+implementation is the oracle. Last, invalid and unsupported models exit with 2 and 3."""
+import subprocess
+
 import numpy as np
 import onnx
 import pytest
@@ -12,7 +17,8 @@ from onnx.reference import ReferenceEvaluator
 
 RNG = np.random.default_rng(20250923)
 
-F, B, I64 = TensorProto.FLOAT, TensorProto.BOOL, TensorProto.INT64
+F = TensorProto.FLOAT
+INVALID, UNSUPPORTED = 2, 3
 
 
 def randn(*shape, scale=1.0):
@@ -180,3 +186,34 @@ def test_attention_family(case, tmp_path, compile_model, run_exe, ort_run, asser
     got = run_exe(exe, feeds, [o for o in outs if o])
     for name in want:
         assert_close(name, got[name], want[name], rtol=1e-4, atol=1e-5)
+
+
+REJECTED = [
+    pytest.param(attention_case("", *qkv(1, 2, 2, 3, 4, 8), past=(randn(1, 2, 2, 8), None)),
+                 INVALID, "past_key and past_value must be given together", id="past_key_alone"),
+    pytest.param(attention_case("", *qkv(1, 3, 2, 3, 4, 8)), INVALID, "multiple of kv_num_heads",
+                 id="heads_not_grouped"),
+    pytest.param(attention_case("", *qkv(1, 2, 2, 3, 4, 8, rank=3)), INVALID,
+                 "q_num_heads and kv_num_heads", id="3d_without_heads"),
+    pytest.param(attention_case("", *qkv(1, 2, 2, 3, 4, 8), mask=randn(3, 5)), INVALID,
+                 "attn_mask", id="mask_longer_than_keys"),
+    pytest.param(attention_case("", *qkv(1, 2, 2, 3, 4, 8), mask=np.ones((3, 4), np.int32)),
+                 UNSUPPORTED, "attn_mask", id="int_mask"),
+    pytest.param(rotary_case("", randn(1, 2, 3, 8), *caches(4, 3), pos=np.zeros((1, 3), np.int64)),
+                 INVALID, "cos_cache", id="rope_cache_width"),
+    pytest.param(scatter_case("", randn(2, 4, 3), randn(2, 2, 3), axis=0), INVALID, "batch",
+                 id="scatter_axis0"),
+]
+
+
+@pytest.mark.parametrize("case, code, words", REJECTED)
+def test_attention_family_rejects(case, code, words, tmp_path, gpuxc):
+    op, ins, outs, opset, attrs, consts, _ = case.values[0]
+    ins = [(n, a) for n, a in ins if a is not None or not n]
+    m, _ = model(op, ins, outs, opset, attrs, consts)
+    path = tmp_path / "model.onnx"
+    onnx.save(m, path)
+    r = subprocess.run([gpuxc, "build", path, "-o", tmp_path / "m"], capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == code, r.stderr
+    assert words in r.stderr and op in r.stderr, r.stderr

@@ -1446,8 +1446,6 @@ UNSUPPORTED_CASES = [
                 {"x": randn(2, 3), "s": i64(3, 2)}),
     unsupported("reduce-float64", node("ReduceMax", ["x"], keepdims=0),
                 {"x": randn(2, 3, dtype=np.float64)}, opset=13),
-    unsupported("pow-int64-exponent-input", node("Pow", ["x", "e"]),
-                {"x": randn(2, 3), "e": i64(2)}, opset=15),
 ]
 
 # Variadic ops (split into two-input chains before inference) and mixed-type Pow.
@@ -1463,6 +1461,8 @@ VARIADIC = [
     op1("mean-three-inputs", "Mean", ["a", "b", "c"], {"a": randn(2, 3), "b": randn(3),
                                                        "c": randn(2, 1)}),
     op1("pow-int64-exponent", "Pow", ["x", "e"], {"x": randn(2, 3)}, {"e": i64(2)}, opset=15),
+    op1("pow-int64-exponent-input", "Pow", ["x", "e"], {"x": randn(2, 3), "e": i64(2)},
+        opset=15),
     op1("pow-f64-exponent", "Pow", ["x", "e"], {"x": np.abs(randn(2, 3)) + 0.5},
         {"e": randn(3, dtype=np.float64)}, opset=15),
 ]
