@@ -10,19 +10,13 @@
  * larger constant computations wait for the fold pass. */
 #define INFER_FOLD_BYTES (64 << 10)
 
-int check_supported(IrGraph *g, Diag *d) {
-  int bad = 0;
-  for (int i = 0; i < g->nnodes; i++) {
-    IrNode *n = &g->nodes[i];
-    if (n->op) continue;
-    if (n->domain[0] && strcmp(n->domain, "ai.onnx") != 0)
-      diag_error(d, EK_UNSUPPORTED, ir_where(g, n), "ops of domain '%s' are not supported",
-                 n->domain);
-    else
-      diag_error(d, EK_UNSUPPORTED, ir_where(g, n), "op '%s' is not supported", n->op_type);
-    bad++;
-  }
-  return bad;
+/* Reports node n's op as unsupported (its op is unknown). */
+static void report_unsupported(IrGraph *g, IrNode *n, Diag *d) {
+  if (n->domain[0] && strcmp(n->domain, "ai.onnx") != 0)
+    diag_error(d, EK_UNSUPPORTED, ir_where(g, n), "op '%s' of domain '%s' is not supported",
+               n->op_type, n->domain);
+  else
+    diag_error(d, EK_UNSUPPORTED, ir_where(g, n), "op '%s' is not supported", n->op_type);
 }
 
 static int check_arity(IrGraph *g, IrNode *n, Diag *d) {
@@ -34,7 +28,8 @@ static int check_arity(IrGraph *g, IrNode *n, Diag *d) {
                op->name, op->min_in, op->max_in);
     return -1;
   }
-  if (nout < op->min_out || nout > op->max_out || n->out[0] < 0) {
+  if (nout < op->min_out || nout > op->max_out ||
+      (n->out[0] < 0 && !(op->flags & OPF_OPT_OUT0))) {
     diag_error(d, EK_INVALID, ir_where(g, n), "has %d outputs; %s makes %d to %d", nout,
                op->name, op->min_out, op->max_out);
     return -1;
@@ -44,7 +39,7 @@ static int check_arity(IrGraph *g, IrNode *n, Diag *d) {
       diag_error(d, EK_INVALID, ir_where(g, n), "required input %d is missing", i);
       return -1;
     }
-  if (g->opset < op->since) {
+  if (!op->domain[0] && g->opset < op->since) { /* other domains version apart */
     diag_error(d, EK_INVALID, ir_where(g, n), "%s does not exist in opset %d (it came in %d)",
                op->name, g->opset, op->since);
     return -1;
@@ -52,9 +47,14 @@ static int check_arity(IrGraph *g, IrNode *n, Diag *d) {
   return 0;
 }
 
-int infer_node(IrGraph *g, IrNode *n, Diag *d) {
+static int check_inputs_known(IrGraph *g, const IrNode *n) {
   for (int i = 0; i < n->nin; i++)
-    if (n->in[i] >= 0 && g->vals[n->in[i]].rank < 0) return -1; /* an earlier error */
+    if (n->in[i] >= 0 && g->vals[n->in[i]].rank < 0) return 0; /* an earlier error */
+  return 1;
+}
+
+int infer_node(IrGraph *g, IrNode *n, Diag *d) {
+  if (!check_inputs_known(g, n)) return -1;
   if (check_arity(g, n, d)) return -1;
   OpCtx c = {g, n, d, g->opset};
   if (n->op->infer(&c)) return -1;
@@ -153,11 +153,25 @@ static int small_outputs(IrGraph *g, const IrNode *n) {
 int infer_graph(IrGraph *g, InferStats *st, Diag *d) {
   memset(st, 0, sizeof *st);
   if (legalize_graph(g, d)) return -1;
-  st->unsupported = check_supported(g, d);
-  int bad = st->unsupported;
+  int bad = 0;
   for (int i = 0; i < g->nnodes; i++) {
     IrNode *n = &g->nodes[i];
-    if (n->dead || !n->op) continue;
+    if (n->dead) continue;
+    if (!n->op) { /* reported here, so ops of inlined subgraphs are too */
+      report_unsupported(g, n, d);
+      st->unsupported++;
+      bad++;
+      n->dead = 1;
+      continue;
+    }
+    if (n->op->expand) {
+      OpCtx c = {g, n, d, g->opset};
+      int r = check_inputs_known(g, n) ? n->op->expand(&c, i) : -1;
+      if (r < 0) bad++;
+      if (r < 0) n->dead = 1;
+      if (r != 0) i--; /* resume at the first node it inserted */
+      if (r != 0) continue;
+    }
     DType half = half_type_of(g, n);
     if (half != DT_UNDEF) {
       promote_inputs(g, i, half);

@@ -17,14 +17,11 @@ int bind_inputs(IrGraph *g, const GpuxConfig *cfg, const Options *o, Diag *d);
 
 typedef struct InferStats {
   int folded;       /* nodes evaluated at compile time */
-  int unsupported;  /* nodes of ops gpuxc does not know */
+  int unsupported;  /* nodes of ops gpuxc does not know (each reported) */
 } InferStats;
 
 /* Rewrites variadic ops (Max, Min, Sum, Mean) into two-input chains. */
 int legalize_graph(IrGraph *g, Diag *d);
-
-/* Lists every node whose op is unknown (EK_UNSUPPORTED), all at once. */
-int check_supported(IrGraph *g, Diag *d);
 
 int infer_graph(IrGraph *g, InferStats *st, Diag *d);
 

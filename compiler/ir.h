@@ -67,6 +67,8 @@ typedef struct IrTensor {
   const void *data;
 } IrTensor;
 
+typedef struct IrBody IrBody;
+
 typedef struct IrAttr {
   const char *name;
   AttrType type;
@@ -79,8 +81,40 @@ typedef struct IrAttr {
   const int64_t *ints;
   const char **strings;
   IrTensor *tensors;    /* AT_TENSOR: one, AT_TENSORS: n */
-  const void *opaque;   /* graphs, sparse tensors, type protos: kept as loaded */
+  IrBody **bodies;      /* AT_GRAPH: one, AT_GRAPHS: n */
+  const void *opaque;   /* sparse tensors, type protos: kept as loaded */
 } IrAttr;
+
+/* A subgraph (If's branches, Loop's and Scan's bodies) as loaded: nodes refer
+ * to values by name. ir_inline_body (inline.c) turns one into nodes of the
+ * graph; names it does not define come from the scope it is inlined in. */
+typedef struct IrBodyValue {
+  const char *name;
+  DType dtype;  /* DT_UNDEF if the model does not say */
+  int rank;     /* -1 if the model does not say */
+  int64_t dims[IR_MAX_RANK];
+} IrBodyValue;
+
+typedef struct IrBodyNode {
+  const char *op_type, *domain, *name;
+  int nin, nout;
+  const char **in, **out; /* "" for an absent optional */
+  int nattr;
+  IrAttr *attrs;
+} IrBodyNode;
+
+struct IrBody {
+  const char *name;
+  int ninputs, noutputs, ninits, nnodes;
+  IrBodyValue *inputs;
+  const char **outputs;
+  const char **init_names;
+  IrTensor *inits;
+  IrBodyNode *nodes;
+  /* Names bound in the scope the body was captured in (a body nested in an
+   * inlined body): name -> value id. NULL at load time. */
+  StrMap *captures;
+};
 
 /* A fused epilogue: activation applied to a node's output (RT_ACT_*). */
 typedef struct IrAct {

@@ -28,5 +28,9 @@ void onnx_unmap(void *p, size_t n);
 int onnx_load_tensor(Loader *L, const Onnx__TensorProto *t, IrTensor *out, const char *what);
 /* Adds the attribute to n. 0 or -1 (reported). */
 int onnx_load_attr(Loader *L, IrNode *n, const Onnx__AttributeProto *a);
+/* Converts an attribute into r; where names its owner in errors. */
+int onnx_convert_attr(Loader *L, const char *where, const Onnx__AttributeProto *a, IrAttr *r);
+/* A subgraph as an IrBody in the graph's arena; NULL (reported) if invalid. */
+IrBody *onnx_load_body(Loader *L, const Onnx__GraphProto *gp, const char *where);
 
 #endif

@@ -211,6 +211,11 @@ static AttrType attr_type(const Onnx__AttributeProto *a) {
 
 int onnx_load_attr(Loader *L, IrNode *n, const Onnx__AttributeProto *a) {
   const char *where = ir_where(L->g, n);
+  IrAttr *r = ir_add_attr(L->g, n, a->name ? a->name : "", attr_type(a));
+  return onnx_convert_attr(L, where, a, r);
+}
+
+int onnx_convert_attr(Loader *L, const char *where, const Onnx__AttributeProto *a, IrAttr *r) {
   if (!a->name || !a->name[0]) {
     diag_error(L->d, EK_INVALID, where, "an attribute has no name");
     return -1;
@@ -221,8 +226,9 @@ int onnx_load_attr(Loader *L, IrNode *n, const Onnx__AttributeProto *a) {
     return -1;
   }
   AttrType t = attr_type(a);
-  IrAttr *r = ir_add_attr(L->g, n, a->name, t);
   Arena *ar = &L->g->arena;
+  r->name = arena_strdup(ar, a->name);
+  r->type = t;
   switch (t) {
   case AT_FLOAT: r->f = a->f; break;
   case AT_INT: r->i = a->i; break;
@@ -253,8 +259,21 @@ int onnx_load_attr(Loader *L, IrNode *n, const Onnx__AttributeProto *a) {
     }
     break;
   }
-  case AT_GRAPH: r->opaque = a->g; break;
-  case AT_GRAPHS: r->n = (int)a->n_graphs; r->opaque = a->graphs; break;
+  case AT_GRAPH:
+  case AT_GRAPHS: {
+    size_t cnt = t == AT_GRAPH ? 1 : a->n_graphs;
+    r->n = (int)cnt;
+    r->bodies = arena_alloc(ar, sizeof(IrBody *) * (cnt ? cnt : 1));
+    for (size_t i = 0; i < cnt; i++) {
+      const Onnx__GraphProto *gp = t == AT_GRAPH ? a->g : a->graphs[i];
+      const char *what = arena_printf(ar, "%s: attribute '%s'", where, a->name);
+      if (!gp || !(r->bodies[i] = onnx_load_body(L, gp, what))) {
+        if (!gp) diag_error(L->d, EK_INVALID, where, "attribute '%s' has no graph", a->name);
+        return -1;
+      }
+    }
+    break;
+  }
   case AT_SPARSE_TENSOR: r->opaque = a->sparse_tensor; break;
   case AT_SPARSE_TENSORS: r->n = (int)a->n_sparse_tensors; r->opaque = a->sparse_tensors; break;
   case AT_TYPE_PROTO: r->opaque = a->tp; break;

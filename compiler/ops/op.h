@@ -49,11 +49,14 @@ enum {
   OPF_NO_FOLD = 1 << 0,  /* never evaluate at compile time (random ops) */
   OPF_ANY_TYPE = 1 << 1, /* moves elements without arithmetic: float16 and bfloat16
                             need no conversion to float32 around it */
+  OPF_OPT_OUT0 = 1 << 2, /* output 0 may be absent (RNN's Y) */
 };
 
 /* The internal op that converts between float32/float64 and the 16-bit
  * floats (ops/half.c); attribute "to" is the ONNX type number. */
 extern const OpDef OP_CONVERT;
+/* Where between two If branches of equal shapes (ops/control.c). */
+extern const OpDef OP_SELECT;
 
 struct OpDef {
   const char *name;
@@ -65,6 +68,10 @@ struct OpDef {
   int (*infer)(OpCtx *c);                /* attributes + output types and shapes */
   int (*lower)(OpCtx *c, KList *calls);  /* OPL_KERNEL */
   const EwDef *ew;                       /* OPL_EW */
+  /* Rewrites the graph before inference reaches the node at position pos
+   * (control flow: ops/control.c). 1 if it changed the graph (inference
+   * resumes at pos), 0 if not, -1 on error (reported). */
+  int (*expand)(OpCtx *c, int pos);
 };
 
 /* The registry (ops/registry.c). NULL if the op is unknown. */
