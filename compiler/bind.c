@@ -113,7 +113,7 @@ static int bind_constant(IrGraph *g, const char *name, const char *path, Diag *d
   }
   ir_on_free(g, free_data, data, 0);
   IrValue *v = &g->vals[id];
-  if ((int)h.dtype != (int)v->dtype) {
+  if ((int)h.dtype != (int)rt_npy_storage((gpux_dtype)v->dtype)) {
     diag_error(d, EK_USAGE, where, "'%s' holds %s, the input is %s", path,
                rt_npy_dtype_name(h.dtype), dtype_name(v->dtype));
     return -1;

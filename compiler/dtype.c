@@ -24,6 +24,16 @@ static const DTypeInfo INFO[DT_COUNT_] = {
     [DT_C64] = {"complex64", NULL, "c64", "<c8", 8},
     [DT_C128] = {"complex128", NULL, "c128", "<c16", 16},
     [DT_BF16] = {"bfloat16", "uint16_t", "bf16", NULL, 2},
+    [DT_F8E4M3FN] = {"float8e4m3fn", "uint8_t", "f8e4m3fn", "|u1", 1},
+    [DT_F8E4M3FNUZ] = {"float8e4m3fnuz", "uint8_t", "f8e4m3fnuz", "|u1", 1},
+    [DT_F8E5M2] = {"float8e5m2", "uint8_t", "f8e5m2", "|u1", 1},
+    [DT_F8E5M2FNUZ] = {"float8e5m2fnuz", "uint8_t", "f8e5m2fnuz", "|u1", 1},
+    [DT_U4] = {"uint4", "uint8_t", "u4", "|u1", 1},
+    [DT_I4] = {"int4", "int8_t", "i4", "|i1", 1},
+    [DT_F4E2M1] = {"float4e2m1", "uint8_t", "f4e2m1", "|u1", 1},
+    [DT_F8E8M0] = {"float8e8m0", "uint8_t", "f8e8m0", "|u1", 1},
+    [DT_U2] = {"uint2", "uint8_t", "u2", "|u1", 1},
+    [DT_I2] = {"int2", "int8_t", "i2", "|i1", 1},
 };
 
 static const DTypeInfo *info(DType t) {
@@ -61,6 +71,16 @@ int dtype_is_int(DType t) {
     return 1;
   default:
     return 0;
+  }
+}
+
+int dtype_is_narrow(DType t) { return t == DT_F16 || t == DT_BF16 || (t >= DT_F8E4M3FN && t <= DT_I2); }
+
+int dtype_packed_bits(DType t) {
+  switch (t) {
+  case DT_U4: case DT_I4: case DT_F4E2M1: return 4;
+  case DT_U2: case DT_I2: return 2;
+  default: return 8 * (int)dtype_size(t);
   }
 }
 

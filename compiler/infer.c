@@ -64,13 +64,23 @@ int infer_node(IrGraph *g, IrNode *n, Diag *d) {
   return 0;
 }
 
-/* ---- float16 and bfloat16: computed in float32 ----
- * An op without 16-bit kernels gets a ConvertFloat to float32 before each
- * 16-bit input; after its inference, each float32 output gets one back to
- * the 16-bit type (node->half_type). Every op then rounds its result to 16
- * bits, as ONNX Runtime's CPU kernels do. */
+/* ---- the narrow types (float16, bfloat16, float8, float4, int4, ...):
+ * computed in float32 ----
+ * An op without kernels for them gets a ConvertFloat to float32 before each
+ * narrow input; after its inference, each float32 output gets one back to
+ * the narrow type (node->half_type). Every op then rounds its result to the
+ * narrow type, as ONNX Runtime's CPU kernels do. A Cast to a narrow type
+ * becomes a Cast to float32 and a ConvertFloat that takes its saturate and
+ * round_mode. Ops flagged OPF_NARROW_IO (quantization) read and write the
+ * one-byte narrow types themselves. */
 
-static int is_half(DType t) { return t == DT_F16 || t == DT_BF16; }
+static int is_half(DType t) { return dtype_is_narrow(t); }
+
+/* Whether input value v of node n must be converted to float32. */
+static int promotes(const IrGraph *g, const IrNode *n, int v) {
+  if (v < 0 || !is_half(g->vals[v].dtype)) return 0;
+  return !(n->op->flags & OPF_NARROW_IO) || dtype_size(g->vals[v].dtype) != 1;
+}
 
 static int is_cast(const IrNode *n) {
   return strcmp(n->op_type, "Cast") == 0 || strcmp(n->op_type, "CastLike") == 0;
@@ -84,10 +94,10 @@ static DType half_type_of(IrGraph *g, IrNode *n) {
     DType t = strcmp(n->op_type, "Cast") == 0 ? (to && to->type == AT_INT ? (DType)to->i : DT_UNDEF)
                                               : g->vals[n->in[1]].dtype;
     if (is_half(t)) return t;
-    return n->in[0] >= 0 && is_half(g->vals[n->in[0]].dtype) ? DT_F32 : DT_UNDEF;
+    return promotes(g, n, n->in[0]) ? DT_F32 : DT_UNDEF;
   }
   for (int j = 0; j < n->nin; j++)
-    if (n->in[j] >= 0 && is_half(g->vals[n->in[j]].dtype)) return g->vals[n->in[j]].dtype;
+    if (promotes(g, n, n->in[j])) return g->vals[n->in[j]].dtype;
   return DT_UNDEF;
 }
 
@@ -119,7 +129,7 @@ static void promote_inputs(IrGraph *g, int i, DType half) {
   }
   for (int j = 0, added = 0; j < n->nin; j++) {
     int v = n->in[j];
-    if (v < 0 || !is_half(g->vals[v].dtype)) continue;
+    if (!promotes(g, n, v)) continue;
     int t = ir_new_temp(g, g->vals[v].name);
     insert_convert(g, i + added++, v, t, DT_F32);
     n = &g->nodes[i + added];
@@ -137,9 +147,15 @@ static void promote_outputs(IrGraph *g, int i) {
     if (v < 0 || g->vals[v].dtype != DT_F32) continue;
     int t = ir_new_temp(g, g->vals[v].name);
     ir_set_shape(&g->vals[t], DT_F32, g->vals[v].rank, g->vals[v].dims);
-    insert_convert(g, i + 1 + added++, t, v, half);
+    IrNode *cv = insert_convert(g, i + 1 + added++, t, v, half);
     n = &g->nodes[i];
     n->out[j] = t;
+    if (!is_cast(n)) continue;
+    static const char *const KEEP[] = {"saturate", "round_mode"};
+    for (int k = 0; k < 2; k++) {
+      const IrAttr *a = ir_attr(n, KEEP[k]);
+      if (a) *ir_add_attr(g, cv, KEEP[k], a->type) = *a;
+    }
   }
 }
 

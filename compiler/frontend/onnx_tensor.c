@@ -141,11 +141,29 @@ static void *typed_data(Loader *L, const Onnx__TensorProto *t, DType dt, int64_t
       memcpy(o, &v, 2);
       break;
     }
-    case DT_I8: case DT_U8: case DT_BOOL: *o = (char)t->int32_data[i]; break;
+    case DT_I8: case DT_U8: case DT_BOOL: case DT_F8E4M3FN: case DT_F8E4M3FNUZ: case DT_F8E5M2:
+    case DT_F8E5M2FNUZ: case DT_F8E8M0:
+      *o = (char)t->int32_data[i];
+      break;
     default: BUG("typed data of %s", dtype_name(dt));
     }
   }
   return buf;
+}
+
+/* ONNX packs int4/uint4/float4 two and int2/uint2 four to a byte, the first
+ * element in the low bits; gpuxc holds one per byte, signed ones extended. */
+static void *unpack_subbyte(Loader *L, const void *packed, int64_t n, DType dt) {
+  int bits = dtype_packed_bits(dt), per = 8 / bits, sign = dt == DT_I4 || dt == DT_I2;
+  unsigned mask = (1u << bits) - 1;
+  uint8_t *out = arena_alloc_aligned(&L->g->arena, (size_t)n + 1, 64);
+  const uint8_t *p = packed;
+  for (int64_t i = 0; i < n; i++) {
+    unsigned v = (p[i / per] >> (bits * (i % per))) & mask;
+    if (sign && (v >> (bits - 1))) v |= ~mask; /* sign-extend */
+    out[i] = (uint8_t)v;
+  }
+  return out;
 }
 
 /* TensorProto -> IrTensor; what names it in errors. Returns 0 or -1. */
@@ -173,9 +191,11 @@ int onnx_load_tensor(Loader *L, const Onnx__TensorProto *t, IrTensor *out, const
   out->dtype = (DType)t->data_type;
   out->rank = (int)t->n_dims;
   for (size_t i = 0; i < t->n_dims; i++) out->dims[i] = t->dims[i];
-  int64_t bytes = n * (int64_t)dtype_size(out->dtype);
+  int bits = dtype_packed_bits(out->dtype);
+  int64_t bytes = (n * bits + 7) / 8;
+  const void *raw = NULL;
   if (t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
-    out->data = external_data(L, t, bytes, what);
+    raw = external_data(L, t, bytes, what);
   } else if (t->has_raw_data) {
     if ((int64_t)t->raw_data.len != bytes) {
       diag_error(L->d, EK_INVALID, L->path,
@@ -183,10 +203,12 @@ int onnx_load_tensor(Loader *L, const Onnx__TensorProto *t, IrTensor *out, const
                  t->raw_data.len, (long long)bytes);
       return -1;
     }
-    out->data = bytes ? t->raw_data.data : arena_alloc(&L->g->arena, 1);
+    raw = bytes ? t->raw_data.data : arena_alloc(&L->g->arena, 1);
   } else {
-    out->data = typed_data(L, t, out->dtype, n, what);
+    /* Sub-byte types keep their packed bytes in int32_data, one per entry. */
+    raw = typed_data(L, t, bits < 8 ? DT_U8 : out->dtype, bits < 8 ? bytes : n, what);
   }
+  out->data = raw && bits < 8 ? unpack_subbyte(L, raw, n, out->dtype) : (void *)raw;
   return out->data ? 0 : -1;
 }
 

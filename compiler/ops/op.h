@@ -50,6 +50,7 @@ enum {
   OPF_ANY_TYPE = 1 << 1, /* moves elements without arithmetic: float16 and bfloat16
                             need no conversion to float32 around it */
   OPF_OPT_OUT0 = 1 << 2, /* output 0 may be absent (RNN's Y) */
+  OPF_NARROW_IO = 1 << 3, /* reads/writes the one-byte narrow types (float8, int4, ...) */
 };
 
 /* The internal op that converts between float32/float64 and the 16-bit

@@ -5,8 +5,8 @@
  * Quantized types are int8, uint8, int16 and uint16 (int32 for what
  * DequantizeLinear reads); scales are float32. float16 and bfloat16 scales
  * and data are converted to float32 around the node by inference; the
- * float8, 4-bit and 2-bit types do not reach here (the frontend rejects
- * them). QLinearMatMul and QLinearConv are two kernel calls: the int32
+ * one-byte narrow types (float8, float4, int4, uint4, int2, uint2) reach
+ * QuantizeLinear and DequantizeLinear as they are (OPF_NARROW_IO). QLinearMatMul and QLinearConv are two kernel calls: the int32
  * product into the node's scratch, then its requantization. */
 #include <string.h>
 
@@ -25,7 +25,9 @@ KERNEL_DEF(K_REQUANT, rt_requant, "quant.c", RtRequant, 7, KA(0), KA(1), KA(2), 
            KA(5), KA(6));
 
 static const DType Q8[] = {DT_U8, DT_I8, DT_UNDEF};
-static const DType QDEQ[] = {DT_U8, DT_I8, DT_U16, DT_I16, DT_I32, DT_UNDEF};
+static const DType QDEQ[] = {DT_U8, DT_I8, DT_U16, DT_I16, DT_I32, DT_F8E4M3FN, DT_F8E4M3FNUZ,
+                             DT_F8E5M2, DT_F8E5M2FNUZ, DT_U4, DT_I4, DT_F4E2M1, DT_F8E8M0,
+                             DT_U2, DT_I2, DT_UNDEF};
 static const DType F32[] = {DT_F32, DT_UNDEF};
 
 static int in_id(OpCtx *c, int i) { return op_has_in(c, i) ? c->n->in[i] : KC_NULL; }
@@ -129,8 +131,10 @@ static int quantize_type(OpCtx *c, DType *t) {
   if (od && !z && (od < 0 || od >= DT_COUNT_ || !dtype_size((DType)od)))
     return op_unsupported(c, "output_dtype %lld (ONNX type number) is not supported",
                           (long long)od);
-  if (*t != DT_U8 && *t != DT_I8 && *t != DT_U16 && *t != DT_I16)
-    return op_unsupported(c, "quantizing to %s; supported: uint8, int8, uint16, int16",
+  if (*t != DT_U8 && *t != DT_I8 && *t != DT_U16 && *t != DT_I16 &&
+      !(dtype_is_narrow(*t) && dtype_size(*t) == 1))
+    return op_unsupported(c, "quantizing to %s; supported: uint8, int8, uint16, int16 and "
+                          "the float8, float4, int4, uint4, int2 and uint2 types",
                           dtype_name(*t));
   /* Division in float32 even when asked for 16 bits (as with 16-bit scales). */
   if (precision && precision != DT_F32 && precision != DT_F16 && precision != DT_BF16)
@@ -153,11 +157,13 @@ static int infer_quantize(OpCtx *c) {
 
 static int lower_quantize(OpCtx *c, KList *l) {
   QAxis q;
+  int ok = 1;
   if (q_axis(c, &q)) return -1;
   KCall *k = kl_call(l, &K_QUANTIZE);
   put_qaxis(k, &q);
   kc_i(k, "x_type", op_in(c, 0)->dtype);
   kc_i(k, "y_type", op_out(c, 0)->dtype);
+  kc_i(k, "saturate", op_attr_int(c, "saturate", 1, &ok));
   kc_arg(k, c->n->in[0]);
   kc_arg(k, c->n->in[1]);
   kc_arg(k, in_id(c, 2));
@@ -193,6 +199,7 @@ static int lower_dequantize(OpCtx *c, KList *l) {
   put_qaxis(k, &q);
   kc_i(k, "x_type", op_in(c, 0)->dtype);
   kc_i(k, "y_type", DT_F32);
+  kc_i(k, "saturate", 1);
   kc_arg(k, c->n->in[0]);
   kc_arg(k, c->n->in[1]);
   kc_arg(k, in_id(c, 2));
@@ -537,8 +544,8 @@ static int lower_qlinear_conv(OpCtx *c, KList *l) {
 }
 
 const OpDef OPS_QUANT[] = {
-    {"QuantizeLinear", "", 10, 2, 3, 1, 1, OPL_KERNEL, 0, infer_quantize, lower_quantize},
-    {"DequantizeLinear", "", 10, 2, 3, 1, 1, OPL_KERNEL, 0, infer_dequantize, lower_dequantize},
+    {"QuantizeLinear", "", 10, 2, 3, 1, 1, OPL_KERNEL, OPF_NARROW_IO, infer_quantize, lower_quantize},
+    {"DequantizeLinear", "", 10, 2, 3, 1, 1, OPL_KERNEL, OPF_NARROW_IO, infer_dequantize, lower_dequantize},
     {"DynamicQuantizeLinear", "", 11, 1, 1, 3, 3, OPL_KERNEL, 0, infer_dyn_quantize,
      lower_dyn_quantize},
     {"MatMulInteger", "", 10, 2, 4, 1, 1, OPL_KERNEL, 0, infer_matmul_integer,

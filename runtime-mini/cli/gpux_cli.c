@@ -345,7 +345,7 @@ static int cli_input_index(const cli *c, const char *name, size_t len) {
 static int cli_npy_header(const cli *c, const gpux_tensor_info *t, FILE *f, const char *path) {
   char err[256], want[CLI_SHAPE_CHARS], got[CLI_SHAPE_CHARS];
   rt_npy_header h;
-  gpux_dtype dt = t->dtype == GPUX_BFLOAT16 ? GPUX_UINT16 : t->dtype;
+  gpux_dtype dt = rt_npy_storage(t->dtype);
   int same;
   if (rt_npy_read_header(f, &h, err, sizeof err))
     return cli_fail(c, CLI_DATA, "input '%s': '%s': %s", t->name, path, err);
@@ -354,7 +354,7 @@ static int cli_npy_header(const cli *c, const gpux_tensor_info *t, FILE *f, cons
     else snprintf(got, sizeof got, "%s ('%s')", rt_npy_dtype_name(h.dtype), h.descr);
     return cli_fail(c, CLI_DATA, "input '%s': expected %s ('%s'%s), got %s in '%s'", t->name,
                     rt_npy_dtype_name(t->dtype), rt_npy_descr(t->dtype),
-                    t->dtype == GPUX_BFLOAT16 ? " raw bits" : "", got, path);
+                    dt != t->dtype ? ", as its storage type" : "", got, path);
   }
   same = h.rank == t->rank;
   for (int d = 0; same && d < t->rank; d++) same = h.shape[d] == t->shape[d];

@@ -461,8 +461,11 @@ static int json_integer(const rt_json *v, int *neg, uint64_t *mag, int *too_big)
 
 static int json_store_int(json_fill *f, const rt_json *v, unsigned char *out) {
   int neg, big, sign = f->dt == GPUX_INT8 || f->dt == GPUX_INT16 || f->dt == GPUX_INT32 ||
-                       f->dt == GPUX_INT64;
-  uint64_t mag = 0, u, maxv = UINT64_MAX >> (64 - 8 * f->esize + (sign ? 1 : 0));
+                       f->dt == GPUX_INT64 || f->dt == GPUX_INT4 || f->dt == GPUX_INT2;
+  int bits = f->dt == GPUX_INT4 || f->dt == GPUX_UINT4   ? 4
+             : f->dt == GPUX_INT2 || f->dt == GPUX_UINT2 ? 2
+                                                         : 8 * (int)f->esize;
+  uint64_t mag = 0, u, maxv = UINT64_MAX >> (64 - bits + (sign ? 1 : 0));
   if (f->dt == GPUX_BOOL) maxv = 1;
   if (json_integer(v, &neg, &mag, &big)) return json_fail_at(f, v, "%s is not an integer", v->text);
   if (v->type == RT_JSON_BOOL) big = neg = 0; /* true/false are always 1/0 */
@@ -588,6 +591,7 @@ static void json_write_elem(FILE *f, gpux_dtype dt, const unsigned char *p) {
   union { float f32; double f64; uint16_t u16; int8_t i8; int16_t i16; int32_t i32; int64_t i64;
           uint32_t u32; uint64_t u64; } x;
   memcpy(&x, p, rt_npy_dtype_size(dt));
+  if (dt > GPUX_BFLOAT16) dt = rt_npy_storage(dt); /* raw bits, or int8/uint8 values */
   switch (dt) {
   case GPUX_FLOAT32: rt_json_write_double(f, x.f32, 9); break;
   case GPUX_FLOAT64: rt_json_write_double(f, x.f64, 17); break;

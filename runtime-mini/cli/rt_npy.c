@@ -38,16 +38,33 @@ typedef struct npy_type {
   const char *name;
   const char *descr;
   size_t size;
+  gpux_dtype storage; /* types NumPy lacks: the one their files hold */
 } npy_type;
 
 static const npy_type NPY_TYPES[] = {
-    {GPUX_FLOAT32, "float32", "<f4", 4},   {GPUX_FLOAT64, "float64", "<f8", 8},
-    {GPUX_FLOAT16, "float16", "<f2", 2},   {GPUX_BFLOAT16, "bfloat16", "<u2", 2},
-    {GPUX_INT8, "int8", "|i1", 1},         {GPUX_UINT8, "uint8", "|u1", 1},
-    {GPUX_INT16, "int16", "<i2", 2},       {GPUX_UINT16, "uint16", "<u2", 2},
-    {GPUX_INT32, "int32", "<i4", 4},       {GPUX_UINT32, "uint32", "<u4", 4},
-    {GPUX_INT64, "int64", "<i8", 8},       {GPUX_UINT64, "uint64", "<u8", 8},
-    {GPUX_BOOL, "bool", "|b1", 1},
+    {GPUX_FLOAT32, "float32", "<f4", 4, GPUX_UNDEFINED},
+    {GPUX_FLOAT64, "float64", "<f8", 8, GPUX_UNDEFINED},
+    {GPUX_FLOAT16, "float16", "<f2", 2, GPUX_UNDEFINED},
+    {GPUX_BFLOAT16, "bfloat16", "<u2", 2, GPUX_UINT16},
+    {GPUX_INT8, "int8", "|i1", 1, GPUX_UNDEFINED},
+    {GPUX_UINT8, "uint8", "|u1", 1, GPUX_UNDEFINED},
+    {GPUX_INT16, "int16", "<i2", 2, GPUX_UNDEFINED},
+    {GPUX_UINT16, "uint16", "<u2", 2, GPUX_UNDEFINED},
+    {GPUX_INT32, "int32", "<i4", 4, GPUX_UNDEFINED},
+    {GPUX_UINT32, "uint32", "<u4", 4, GPUX_UNDEFINED},
+    {GPUX_INT64, "int64", "<i8", 8, GPUX_UNDEFINED},
+    {GPUX_UINT64, "uint64", "<u8", 8, GPUX_UNDEFINED},
+    {GPUX_BOOL, "bool", "|b1", 1, GPUX_UNDEFINED},
+    {GPUX_FLOAT8E4M3FN, "float8e4m3fn", "|u1", 1, GPUX_UINT8},
+    {GPUX_FLOAT8E4M3FNUZ, "float8e4m3fnuz", "|u1", 1, GPUX_UINT8},
+    {GPUX_FLOAT8E5M2, "float8e5m2", "|u1", 1, GPUX_UINT8},
+    {GPUX_FLOAT8E5M2FNUZ, "float8e5m2fnuz", "|u1", 1, GPUX_UINT8},
+    {GPUX_FLOAT8E8M0, "float8e8m0", "|u1", 1, GPUX_UINT8},
+    {GPUX_FLOAT4E2M1, "float4e2m1", "|u1", 1, GPUX_UINT8},
+    {GPUX_UINT4, "uint4", "|u1", 1, GPUX_UINT8},
+    {GPUX_INT4, "int4", "|i1", 1, GPUX_INT8},
+    {GPUX_UINT2, "uint2", "|u1", 1, GPUX_UINT8},
+    {GPUX_INT2, "int2", "|i1", 1, GPUX_INT8},
 };
 #define NPY_NTYPES (sizeof NPY_TYPES / sizeof NPY_TYPES[0])
 
@@ -68,16 +85,22 @@ const char *rt_npy_dtype_name(gpux_dtype dt) {
   return dt == GPUX_STRING ? "string" : "undefined";
 }
 
+gpux_dtype rt_npy_storage(gpux_dtype dt) {
+  const npy_type *t = npy_type_of(dt);
+  return t && t->storage ? t->storage : dt;
+}
+
 const char *rt_npy_descr(gpux_dtype dt) {
   const npy_type *t = npy_type_of(dt);
   return t ? t->descr : "?";
 }
 
 /* The type a descr denotes, or GPUX_UNDEFINED. The byte-order character is
- * checked by the caller; bfloat16 is never returned ('<u2' is uint16). */
+ * checked by the caller; types stored as another ('<u2' for bfloat16) are
+ * never returned. */
 static gpux_dtype npy_dtype_of_code(const char *code) {
   for (size_t i = 0; i < NPY_NTYPES; i++)
-    if (NPY_TYPES[i].dt != GPUX_BFLOAT16 && strcmp(NPY_TYPES[i].descr + 1, code) == 0)
+    if (!NPY_TYPES[i].storage && strcmp(NPY_TYPES[i].descr + 1, code) == 0)
       return NPY_TYPES[i].dt;
   return GPUX_UNDEFINED;
 }

@@ -37,6 +37,10 @@ typedef struct rt_npy_header {
 size_t rt_npy_dtype_size(gpux_dtype dt);       /* 0 for unsupported types */
 const char *rt_npy_dtype_name(gpux_dtype dt);  /* "float32", "int64", ...; "undefined" */
 const char *rt_npy_descr(gpux_dtype dt);       /* "<f4", "|b1", ...; bfloat16 -> "<u2" */
+/* The type whose .npy files hold dt's elements: dt itself, or for the types
+ * NumPy lacks their raw bits' type (bfloat16: uint16; float8, float4: uint8)
+ * or, for int4/uint4/int2/uint2, int8/uint8 values. */
+gpux_dtype rt_npy_storage(gpux_dtype dt);
 
 /* Scalar conversions (round to nearest even). */
 float rt_npy_f16_to_f32(uint16_t h);

@@ -34,7 +34,19 @@ typedef enum gpux_dtype {
   GPUX_FLOAT64 = 11,
   GPUX_UINT32 = 12,
   GPUX_UINT64 = 13,
-  GPUX_BFLOAT16 = 16
+  GPUX_BFLOAT16 = 16,
+  /* One element per byte: the floats as bit patterns, the integers as
+   * int8/uint8 values (ONNX packs the sub-byte ones; gpuxc does not). */
+  GPUX_FLOAT8E4M3FN = 17,
+  GPUX_FLOAT8E4M3FNUZ = 18,
+  GPUX_FLOAT8E5M2 = 19,
+  GPUX_FLOAT8E5M2FNUZ = 20,
+  GPUX_UINT4 = 21,
+  GPUX_INT4 = 22,
+  GPUX_FLOAT4E2M1 = 23,
+  GPUX_FLOAT8E8M0 = 24,
+  GPUX_UINT2 = 25,
+  GPUX_INT2 = 26
 } gpux_dtype;
 
 /* One input or output of a model. Shapes are static. */

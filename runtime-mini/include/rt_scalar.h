@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef float rt_f32;
 typedef double rt_f64;
@@ -360,6 +361,110 @@ static inline float rt_act_f32(float v, int64_t act, float alpha, float beta) {
   case 7: return rt_tanh_f32(v);
   default: return v;
   }
+}
+
+/* ---- the narrow types (ONNX 17 to 26), one element per byte ----
+ * float8 (e4m3fn 17, e4m3fnuz 18, e5m2 19, e5m2fnuz 20), float4e2m1 (23)
+ * and float8e8m0 (24) are held as bit patterns; uint4 (21), int4 (22),
+ * uint2 (25) and int2 (26) as uint8/int8 values. They convert through
+ * double: to a narrow float rounds to nearest even; saturate clamps what
+ * overflows (infinities included) to the largest finite value, else it
+ * becomes infinity (e5m2) or NaN (the others); float4e2m1 always
+ * saturates. float8e8m0 holds 2^(bits - 127) and rounds as its round mode
+ * says (0 up, 1 down, 2 nearest, on the float32 value). To an integer type,
+ * the value is truncated toward zero and wrapped to its bits, NaN giving 0. */
+typedef struct RtNarrowFmt {
+  int ebits, mbits, bias;
+  int nan_code; /* -1: none (float4); 0x80: the UZ types; else with the sign */
+  int has_inf;
+  double max;
+} RtNarrowFmt;
+
+static inline RtNarrowFmt rt_narrow_fmt(int t) {
+  RtNarrowFmt f;
+  switch (t) {
+  case 17: f.ebits = 4, f.mbits = 3, f.bias = 7, f.nan_code = 0x7f, f.has_inf = 0, f.max = 448; break;
+  case 18: f.ebits = 4, f.mbits = 3, f.bias = 8, f.nan_code = 0x80, f.has_inf = 0, f.max = 240; break;
+  case 19: f.ebits = 5, f.mbits = 2, f.bias = 15, f.nan_code = 0x7e, f.has_inf = 1, f.max = 57344; break;
+  case 20: f.ebits = 5, f.mbits = 2, f.bias = 16, f.nan_code = 0x80, f.has_inf = 0, f.max = 57344; break;
+  default: f.ebits = 2, f.mbits = 1, f.bias = 1, f.nan_code = -1, f.has_inf = 0, f.max = 6; break;
+  }
+  return f;
+}
+
+static inline int rt_narrow_is_int(int t) { return t == 21 || t == 22 || t == 25 || t == 26; }
+
+static inline double rt_narrow_to_double(uint8_t b, int t) {
+  RtNarrowFmt f;
+  int sbit, e, m;
+  double v;
+  if (t == 22 || t == 26) return (double)(int8_t)b;
+  if (t == 21 || t == 25) return (double)b;
+  if (t == 24) return b == 0xff ? NAN : ldexp(1.0, (int)b - 127);
+  f = rt_narrow_fmt(t);
+  sbit = f.ebits + f.mbits;
+  if (f.nan_code == 0x80 ? b == 0x80 : f.nan_code == 0x7f && (b & 0x7f) == 0x7f) return NAN;
+  e = (b >> f.mbits) & ((1 << f.ebits) - 1);
+  m = b & ((1 << f.mbits) - 1);
+  if (f.has_inf && e == (1 << f.ebits) - 1) return m ? NAN : (b >> sbit & 1 ? -INFINITY : INFINITY);
+  v = e ? ldexp((double)((1 << f.mbits) + m), e - f.bias - f.mbits)
+        : ldexp((double)m, 1 - f.bias - f.mbits);
+  return b >> sbit & 1 ? -v : v;
+}
+
+/* |v| rounded to a multiple of 2^q, ties to even. */
+static inline double rt_round_pow2(double v, int q) {
+  double s = ldexp(v, -q), fl = floor(s), r = s - fl;
+  if (r > 0.5 || (r == 0.5 && fmod(fl, 2.0) != 0)) fl += 1;
+  return ldexp(fl, q);
+}
+
+static inline uint8_t rt_e8m0_from_float(float x, int saturate, int round_mode) {
+  uint32_t u;
+  unsigned e;
+  memcpy(&u, &x, 4);
+  e = (u >> 23) & 0xff;
+  if (e == 0xff) return 0xff;
+  if (round_mode == 0 && (u & 0x7fffff)) e += !(saturate && e == 0xfe);
+  if (round_mode == 2 && (u & 0x400000) && ((u & 0x3fffff) || e > 0))
+    e += !(saturate && e == 0xfe);
+  return (uint8_t)e;
+}
+
+static inline uint8_t rt_narrow_from_double(double v, int t, int saturate, int round_mode) {
+  RtNarrowFmt f;
+  int sbit, e, sign;
+  double a, r;
+  if (rt_narrow_is_int(t)) {
+    int bits = t == 21 || t == 22 ? 4 : 2;
+    int64_t i = v != v ? 0 : v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : (int64_t)v;
+    unsigned w = (unsigned)((uint64_t)i & ((1u << bits) - 1));
+    if ((t == 22 || t == 26) && w >> (bits - 1)) return (uint8_t)(w | (0xffu << bits));
+    return (uint8_t)w;
+  }
+  if (t == 24) return rt_e8m0_from_float((float)v, saturate, round_mode);
+  f = rt_narrow_fmt(t);
+  sbit = f.ebits + f.mbits;
+  sign = signbit(v) ? 1 << sbit : 0;
+  if (v != v) return (uint8_t)(f.nan_code < 0 ? sign : f.nan_code == 0x80 ? 0x80 : sign | f.nan_code);
+  if (f.nan_code < 0) saturate = 1;
+  a = fabs(v);
+  if (a < ldexp(1.0, 1 - f.bias)) {
+    r = rt_round_pow2(a, 1 - f.bias - f.mbits);
+  } else {
+    (void)frexp(a, &e); /* a = m * 2^e, m in [0.5, 1) */
+    r = isinf(a) ? a : rt_round_pow2(a, e - 1 - f.mbits);
+  }
+  if (r > f.max) {
+    if (!saturate)
+      return (uint8_t)(f.has_inf ? sign | 0x7c : f.nan_code == 0x80 ? 0x80 : sign | f.nan_code);
+    r = f.max;
+  }
+  if (r == 0) return (uint8_t)(f.nan_code == 0x80 ? 0 : sign);
+  (void)frexp(r, &e);
+  e -= 1;
+  if (e < 1 - f.bias) return (uint8_t)(sign | (int)ldexp(r, f.bias - 1 + f.mbits));
+  return (uint8_t)(sign | (e + f.bias) << f.mbits | ((int)ldexp(r, f.mbits - e) - (1 << f.mbits)));
 }
 
 #endif /* RT_SCALAR_H */

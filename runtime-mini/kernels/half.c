@@ -1,10 +1,12 @@
-/* half.c - float16 and bfloat16 to and from float32/float64, rounding to
+/* half.c - float16, bfloat16 and the narrow types of rt_scalar.h to and
+ * from float32/float64, rounding to
  * nearest even from the exact double value (so float64 -> float16 rounds
  * once, as numpy does). */
 #include <math.h>
 #include <string.h>
 
 #include "half.h"
+#include "rt_scalar.h"
 
 static double half_to_double(uint16_t h) {
   int e = (h >> 10) & 0x1f;
@@ -14,13 +16,6 @@ static double half_to_double(uint16_t h) {
   return h & 0x8000 ? -v : v;
 }
 
-/* Rounds |v| to a multiple of 2^q, ties to even. */
-static double half_round(double v, int q) {
-  double s = ldexp(v, -q), f = floor(s), r = s - f;
-  if (r > 0.5 || (r == 0.5 && fmod(f, 2.0) != 0)) f += 1;
-  return ldexp(f, q);
-}
-
 static uint16_t half_from_double(double v) {
   uint16_t sign = signbit(v) ? 0x8000 : 0;
   double a = fabs(v);
@@ -28,11 +23,11 @@ static uint16_t half_from_double(double v) {
   if (isnan(v)) return 0x7e00;
   if (a >= 65520.0) return sign | 0x7c00; /* rounds to infinity */
   if (a < ldexp(1, -14)) {                  /* subnormal: multiples of 2^-24 */
-    double r = half_round(a, -24);
+    double r = rt_round_pow2(a, -24);
     return sign | (uint16_t)ldexp(r, 24);
   }
   frexp(a, &e); /* a = f * 2^e, f in [0.5, 1) */
-  double r = half_round(a, e - 11);
+  double r = rt_round_pow2(a, e - 11);
   frexp(r, &e);
   return sign | (uint16_t)((e + 14) << 10) | (uint16_t)(ldexp(r, 11 - e) - 1024);
 }
@@ -52,7 +47,7 @@ static uint16_t bf16_from_double(double v) {
     double a = fabs(v);
     int e;
     frexp(a, &e);
-    double r = half_round(a, e - 8);
+    double r = rt_round_pow2(a, e - 8);
     f = (float)(signbit(v) ? -r : r);
     uint32_t u;
     memcpy(&u, &f, 4);
@@ -69,7 +64,8 @@ static double half_load(const void *x, int64_t i, int64_t t) {
   case 1: return ((const float *)x)[i];
   case 11: return ((const double *)x)[i];
   case 10: return half_to_double(((const uint16_t *)x)[i]);
-  default: return bf16_to_double(((const uint16_t *)x)[i]);
+  case 16: return bf16_to_double(((const uint16_t *)x)[i]);
+  default: return rt_narrow_to_double(((const uint8_t *)x)[i], (int)t);
   }
 }
 
@@ -80,7 +76,11 @@ RT_API void rt_convert(const RtConvert *p, const void *x, void *y) {
     case 1: ((float *)y)[i] = (float)v; break;
     case 11: ((double *)y)[i] = v; break;
     case 10: ((uint16_t *)y)[i] = half_from_double(v); break;
-    default: ((uint16_t *)y)[i] = bf16_from_double(v); break;
+    case 16: ((uint16_t *)y)[i] = bf16_from_double(v); break;
+    default:
+      ((uint8_t *)y)[i] =
+          rt_narrow_from_double(v, (int)p->to, (int)p->saturate, (int)p->round_mode);
+      break;
     }
   }
 }

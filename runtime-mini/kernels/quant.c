@@ -16,27 +16,42 @@
 #include <string.h>
 
 #include "quant.h"
+#include "rt_scalar.h"
 
 #define QUANT_KB 128   /* rows of a B tile */
 #define QUANT_NB 256   /* columns of a B tile */
 #define QUANT_PB 256   /* output positions per block of rt_qconv */
 #define QUANT_CHUNK 64 /* values rounded before one typed store */
 
-/* Element i of an integer tensor of type t. */
+/* Whether type t is one of the narrow floats (float8, float4), held as bits. */
+static int quant_is_float(int64_t t) { return (t >= 17 && t <= 20) || t == 23 || t == 24; }
+
+/* Element i of an integer tensor of type t (int4/int2 as int8, uint4/uint2
+ * as uint8). */
 static int32_t quant_get(const void *v, int64_t i, int64_t t) {
   switch (t) {
-  case RT_QT_U8: return ((const uint8_t *)v)[i];
-  case RT_QT_I8: return ((const int8_t *)v)[i];
+  case RT_QT_U8: case RT_QT_U4: case RT_QT_U2: return ((const uint8_t *)v)[i];
+  case RT_QT_I8: case RT_QT_I4: case RT_QT_I2: return ((const int8_t *)v)[i];
   case RT_QT_U16: return ((const uint16_t *)v)[i];
   case RT_QT_I16: return ((const int16_t *)v)[i];
   default: return ((const int32_t *)v)[i];
   }
 }
 
+/* Zero point element i of type t as a float. */
+static float quant_zero(const void *zp, int64_t i, int64_t t) {
+  if (quant_is_float(t)) return (float)rt_narrow_to_double(((const uint8_t *)zp)[i], (int)t);
+  return (float)quant_get(zp, i, t);
+}
+
 /* The range of the quantized type t. */
 static void quant_range(int64_t t, float *lo, float *hi) {
   switch (t) {
   case RT_QT_I8: *lo = -128.0f, *hi = 127.0f; break;
+  case RT_QT_I4: *lo = -8.0f, *hi = 7.0f; break;
+  case RT_QT_U4: *lo = 0.0f, *hi = 15.0f; break;
+  case RT_QT_I2: *lo = -2.0f, *hi = 1.0f; break;
+  case RT_QT_U2: *lo = 0.0f, *hi = 3.0f; break;
   case RT_QT_U16: *lo = 0.0f, *hi = 65535.0f; break;
   case RT_QT_I16: *lo = -32768.0f, *hi = 32767.0f; break;
   default: *lo = 0.0f, *hi = 255.0f; break;
@@ -52,7 +67,7 @@ static float quant_sat(float v, float lo, float hi) {
 static void quant_store(void *y, int64_t off, int64_t t, const float *v, int64_t n) {
   int64_t j;
   switch (t) {
-  case RT_QT_I8: {
+  case RT_QT_I8: case RT_QT_I4: case RT_QT_I2: {
     int8_t *d = (int8_t *)y + off;
     for (j = 0; j < n; j++) d[j] = (int8_t)v[j];
     break;
@@ -82,6 +97,16 @@ static void quant_run(const RtQuantize *p, const void *x, int64_t off, int64_t n
                       float zp, void *y) {
   float lo, hi, v[QUANT_CHUNK];
   int64_t i0, j;
+  if (quant_is_float(p->y_type)) { /* no rounding to integers: y = x / s + zp */
+    uint8_t *d = (uint8_t *)y + off;
+    for (j = 0; j < n; j++) {
+      double xv = p->x_type == RT_QT_I32 ? (double)((const int32_t *)x)[off + j]
+                                         : (double)((const float *)x)[off + j];
+      d[j] = rt_narrow_from_double((double)(float)(xv / s) + zp, (int)p->y_type,
+                                   (int)p->saturate, 0);
+    }
+    return;
+  }
   quant_range(p->y_type, &lo, &hi);
   for (i0 = 0; i0 < n; i0 += QUANT_CHUNK) {
     int64_t cnt = n - i0 < QUANT_CHUNK ? n - i0 : QUANT_CHUNK;
@@ -105,13 +130,13 @@ RT_API void rt_quantize_linear(const RtQuantize *p, const void *x, const float *
       int64_t off = (o * p->len + d) * p->inner;
       int64_t sb = o * p->s_outer + (d / p->block) * p->s_len;
       if (p->s_inner == 0) {
-        float z = zp ? (float)quant_get(zp, sb, p->y_type) : 0.0f;
+        float z = zp ? quant_zero(zp, sb, p->y_type) : 0.0f;
         quant_run(p, x, off, p->inner, scale[sb], z, y);
         continue;
       }
       for (i = 0; i < p->inner; i++) {
         int64_t si = sb + i * p->s_inner;
-        float z = zp ? (float)quant_get(zp, si, p->y_type) : 0.0f;
+        float z = zp ? quant_zero(zp, si, p->y_type) : 0.0f;
         quant_run(p, x, off + i, 1, scale[si], z, y);
       }
     }
@@ -121,33 +146,41 @@ RT_API void rt_quantize_linear(const RtQuantize *p, const void *x, const float *
 
 /* y[j] = (x[j] - zp) * s for n elements from off. */
 static void quant_dequant_run(const void *x, int64_t t, int64_t off, int64_t n, float s,
-                              int32_t zp, float *y) {
+                              float zp, float *y) {
   int64_t j;
+  int32_t zi;
   y += off;
-  switch (t) {
-  case RT_QT_U8: {
+  if (quant_is_float(t)) {
     const uint8_t *xx = (const uint8_t *)x + off;
-    for (j = 0; j < n; j++) y[j] = (float)((int32_t)xx[j] - zp) * s;
+    for (j = 0; j < n; j++)
+      y[j] = (float)(rt_narrow_to_double(xx[j], (int)t) - (double)zp) * s;
+    return;
+  }
+  zi = (int32_t)zp; /* integral for the integer types */
+  switch (t) {
+  case RT_QT_U8: case RT_QT_U4: case RT_QT_U2: {
+    const uint8_t *xx = (const uint8_t *)x + off;
+    for (j = 0; j < n; j++) y[j] = (float)((int32_t)xx[j] - zi) * s;
     break;
   }
-  case RT_QT_I8: {
+  case RT_QT_I8: case RT_QT_I4: case RT_QT_I2: {
     const int8_t *xx = (const int8_t *)x + off;
-    for (j = 0; j < n; j++) y[j] = (float)((int32_t)xx[j] - zp) * s;
+    for (j = 0; j < n; j++) y[j] = (float)((int32_t)xx[j] - zi) * s;
     break;
   }
   case RT_QT_U16: {
     const uint16_t *xx = (const uint16_t *)x + off;
-    for (j = 0; j < n; j++) y[j] = (float)((int32_t)xx[j] - zp) * s;
+    for (j = 0; j < n; j++) y[j] = (float)((int32_t)xx[j] - zi) * s;
     break;
   }
   case RT_QT_I16: {
     const int16_t *xx = (const int16_t *)x + off;
-    for (j = 0; j < n; j++) y[j] = (float)((int32_t)xx[j] - zp) * s;
+    for (j = 0; j < n; j++) y[j] = (float)((int32_t)xx[j] - zi) * s;
     break;
   }
   default: {
     const int32_t *xx = (const int32_t *)x + off;
-    for (j = 0; j < n; j++) y[j] = (float)((int64_t)xx[j] - zp) * s;
+    for (j = 0; j < n; j++) y[j] = (float)((int64_t)xx[j] - zi) * s;
     break;
   }
   }
@@ -161,13 +194,13 @@ RT_API void rt_dequantize_linear(const RtQuantize *p, const void *x, const float
       int64_t off = (o * p->len + d) * p->inner;
       int64_t sb = o * p->s_outer + (d / p->block) * p->s_len;
       if (p->s_inner == 0) {
-        int32_t z = zp ? quant_get(zp, sb, p->x_type) : 0;
+        float z = zp ? quant_zero(zp, sb, p->x_type) : 0.0f;
         quant_dequant_run(x, p->x_type, off, p->inner, scale[sb], z, y);
         continue;
       }
       for (i = 0; i < p->inner; i++) {
         int64_t si = sb + i * p->s_inner;
-        int32_t z = zp ? quant_get(zp, si, p->x_type) : 0;
+        float z = zp ? quant_zero(zp, si, p->x_type) : 0.0f;
         quant_dequant_run(x, p->x_type, off + i, 1, scale[si], z, y);
       }
     }

@@ -18,12 +18,18 @@ enum {
   RT_QT_I8 = 3,
   RT_QT_U16 = 4,
   RT_QT_I16 = 5,
-  RT_QT_I32 = 6
+  RT_QT_I32 = 6,
+  RT_QT_U4 = 21, /* held one per byte, as uint8 */
+  RT_QT_I4 = 22, /* as int8 */
+  RT_QT_U2 = 25,
+  RT_QT_I2 = 26
 };
 
 /* QuantizeLinear: y = saturate(round(x / scale) + zp), x float32 or
- * int32 (divided in double), y U8 I8 U16 I16.
- * DequantizeLinear: y = (x - zp) * scale, x U8 I8 U16 I16 I32, y float32.
+ * int32 (divided in double), y U8 I8 U16 I16 U4 I4 U2 I2; to the narrow
+ * floats (float8, float4; bits, see rt_scalar.h) y = x / scale + zp
+ * converted with saturate.
+ * DequantizeLinear: y = (x - zp) * scale, x any of those or I32, y float32.
  * zp has the quantized type and may be NULL. Per-tensor, per-axis and
  * blocked parameters: x is viewed as [outer, len, inner]; the scale (and
  * zero point) of x[o, d, i] is element o * s_outer + (d / block) * s_len +
@@ -32,6 +38,7 @@ typedef struct RtQuantize {
   int64_t outer, len, inner, block;
   int64_t s_outer, s_len, s_inner;
   int64_t x_type, y_type;
+  int64_t saturate; /* narrow floats: as Cast's saturate */
 } RtQuantize;
 
 /* DynamicQuantizeLinear over n floats: the range [min(0, min x), max(0,

@@ -9,7 +9,11 @@ static const char *GPUX_DTYPE[] = {
     [DT_U16] = "GPUX_UINT16",  [DT_I16] = "GPUX_INT16",  [DT_I32] = "GPUX_INT32",
     [DT_I64] = "GPUX_INT64",   [DT_BOOL] = "GPUX_BOOL",  [DT_F16] = "GPUX_FLOAT16",
     [DT_F64] = "GPUX_FLOAT64", [DT_U32] = "GPUX_UINT32", [DT_U64] = "GPUX_UINT64",
-    [DT_BF16] = "GPUX_BFLOAT16"};
+    [DT_BF16] = "GPUX_BFLOAT16", [DT_F8E4M3FN] = "GPUX_FLOAT8E4M3FN",
+    [DT_F8E4M3FNUZ] = "GPUX_FLOAT8E4M3FNUZ", [DT_F8E5M2] = "GPUX_FLOAT8E5M2",
+    [DT_F8E5M2FNUZ] = "GPUX_FLOAT8E5M2FNUZ", [DT_U4] = "GPUX_UINT4", [DT_I4] = "GPUX_INT4",
+    [DT_F4E2M1] = "GPUX_FLOAT4E2M1", [DT_F8E8M0] = "GPUX_FLOAT8E8M0", [DT_U2] = "GPUX_UINT2",
+    [DT_I2] = "GPUX_INT2"};
 
 /* C field names for the inputs or outputs: sanitized and unique. */
 static char **field_names(const IrGraph *g, const int *ids, int n) {

@@ -125,7 +125,7 @@ def compare(name, got, want, rtol, atol):
         return f"{name}: shape {got.shape}, expected {want.shape}"
     if got.size == 0:
         return None
-    if want.dtype.kind not in "fc" and want.dtype.name != "bfloat16":
+    if want.dtype.kind not in "fc" and not is_narrow_float(want.dtype):
         bad = got != want
         if not bad.any():
             return None
@@ -154,9 +154,37 @@ def first_error(stderr):
 CONST_NEEDED = re.compile(r"'([^']+)'\)? must be a (?:compile-time )?constant")
 
 
+# The types NumPy lacks (ml_dtypes arrays here) and how the generated program's .npy files hold
+# them: the floats as raw bits, the sub-byte integers as int8/uint8 values (docs/executable.md).
+BITS = {"bfloat16": np.uint16, "float8_e4m3fn": np.uint8, "float8_e4m3fnuz": np.uint8,
+        "float8_e5m2": np.uint8, "float8_e5m2fnuz": np.uint8, "float8_e8m0fnu": np.uint8,
+        "float4_e2m1fn": np.uint8}
+VALUES = {"int4": np.int8, "uint4": np.uint8, "int2": np.int8, "uint2": np.uint8}
+
+
+def to_storage(array):
+    name = array.dtype.name
+    if name in BITS:
+        return array.view(BITS[name])
+    return array.astype(VALUES[name]) if name in VALUES else array
+
+
+def from_storage(got, want_dtype):
+    """The program's array as want_dtype, when that is a type held in another (to_storage)."""
+    name = want_dtype.name
+    if name in BITS and got.dtype == BITS[name]:
+        return got.view(want_dtype)
+    if name in VALUES and got.dtype == VALUES[name]:
+        return got.astype(want_dtype)
+    return got
+
+
+def is_narrow_float(dtype):
+    return dtype.name in BITS
+
+
 def save_input(path, array):
-    """bfloat16 (ml_dtypes) has no .npy descr: the program reads it as '<u2' bits."""
-    np.save(path, array.view(np.uint16) if array.dtype.name == "bfloat16" else array)
+    np.save(path, to_storage(array))
 
 
 def build(gpuxc, model, exe, constants):
@@ -167,6 +195,11 @@ def build(gpuxc, model, exe, constants):
         return subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=600)
     except subprocess.TimeoutExpired:
         return None
+
+
+def is_shape_like(array):
+    """A scalar, or a short integer vector: what sizes, shapes and bounds look like."""
+    return array.ndim == 0 or (array.dtype.kind in "iu" and array.ndim == 1 and array.size <= 16)
 
 
 def build_for(gpuxc, test_dir, exe, in_names, ds, frozen, work):
@@ -188,6 +221,14 @@ def build_for(gpuxc, test_dir, exe, in_names, ds, frozen, work):
         if r.returncode == UNSUPPORTED and m and m.group(1) in in_names and m.group(1) not in frozen:
             frozen.append(m.group(1))
             continue
+        if r.returncode == UNSUPPORTED and m and m.group(1) not in in_names:
+            # A value computed from inputs (a function's expansion): every small input that
+            # could be a size, a shape or a bound becomes a constant.
+            small = [n for n in in_names if n not in frozen
+                     and is_shape_like(read_pb(ds / f"input_{in_names.index(n)}.pb"))]
+            if small:
+                frozen.extend(small)
+                continue
         if r.returncode == UNSUPPORTED:
             return "unsupported", first_error(r.stderr)
         return "error", f"gpuxc exit {r.returncode}: {first_error(r.stderr)}"
@@ -217,8 +258,7 @@ def run_data_set(exe, ds, in_names, out_names, frozen, work, tol):
         if not path.exists():
             return "error", f"output '{n}' was not written"
         got = np.load(path)
-        if want.dtype.name == "bfloat16" and got.dtype == np.uint16:
-            got = got.view(want.dtype)
+        got = from_storage(got, want.dtype)
         msg = compare(n, got, want, *tol)
         if msg:
             return "fail", msg
@@ -259,8 +299,16 @@ def op_names():
 ALIASES = {"sce": "SoftmaxCrossEntropyLoss", "nllloss": "NegativeLogLikelihoodLoss"}
 
 
-def op_of(test_name, ops):
-    """The op a node test exercises, from its name (test_reduce_mean_... -> ReduceMean)."""
+def op_of(test_name, ops, model_path=None):
+    """The op a node test exercises: the model's one op (with its domain when not the default
+    one), else from the test's name (test_reduce_mean_..._expanded -> ReduceMean)."""
+    if model_path is not None and "_expanded" not in test_name:
+        m = onnx.load(str(model_path), load_external_data=False)
+        kinds = {(n.domain if n.domain not in ("", "ai.onnx") else "", n.op_type)
+                 for n in m.graph.node if n.op_type != "Constant"}
+        if len(kinds) == 1:
+            domain, op = kinds.pop()
+            return f"{domain}.{op}" if domain else op
     parts = test_name[len("test_"):].split("_")
     if parts[0] in ALIASES:
         return ALIASES[parts[0]]
@@ -281,7 +329,8 @@ def run_all(gpuxc, pattern=None, jobs=None, progress=False):
     with tempfile.TemporaryDirectory(prefix="onnx-node-") as tmp, \
             concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 2) as pool:
         futures = [pool.submit(run_test, t, Path(tmp), gpuxc,
-                               tolerances.get(t.name, (1e-3, 1e-7)), op_of(t.name, ops))
+                               tolerances.get(t.name, (1e-3, 1e-7)),
+                               op_of(t.name, ops, t / "model.onnx"))
                    for t in tests]
         for i, f in enumerate(futures):
             results.append(f.result())
