@@ -469,6 +469,29 @@ static int lower_compress(OpCtx *c, KList *l) {
   return 0;
 }
 
+/* BitCast: the same bytes seen as another type of the same width (a view).
+ * The 4- and 2-bit types are held one per byte, the signed ones
+ * sign-extended, so between those a view would be wrong: not supported. */
+static int infer_bitcast(OpCtx *c) {
+  int ok = 1;
+  int64_t to = op_attr_int(c, "to", 0, &ok);
+  IrValue *x = op_in(c, 0);
+  if (!ok) return -1;
+  if (!ir_attr(c->n, "to")) return op_invalid(c, "attribute 'to' is required");
+  if (to <= 0 || to >= DT_COUNT_ || !dtype_size((DType)to) || to == DT_STRING)
+    return op_unsupported(c, "BitCast to type %lld is not supported", (long long)to);
+  if (x->dtype == DT_STRING) return op_invalid(c, "BitCast of strings is not defined");
+  if (dtype_packed_bits((DType)to) != dtype_packed_bits(x->dtype))
+    return op_invalid(c, "BitCast from %s (%d bits) to %s (%d bits): the widths must match",
+                      dtype_name(x->dtype), dtype_packed_bits(x->dtype),
+                      dtype_name((DType)to), dtype_packed_bits((DType)to));
+  if (dtype_packed_bits(x->dtype) < 8 && (DType)to != x->dtype)
+    return op_unsupported(c, "BitCast between %s and %s is not supported", dtype_name(x->dtype),
+                          dtype_name((DType)to));
+  op_set_out(c, 0, (DType)to, x->rank, x->dims);
+  return 0;
+}
+
 #define LAYOUT_OP(NAME, SINCE, MIN_IN, MAX_IN, INFER, LOWER) \
   { NAME, "", SINCE, MIN_IN, MAX_IN, 1, 1, OPL_KERNEL, OPF_ANY_TYPE, INFER, LOWER }
 const OpDef OPS_LAYOUT[] = {
@@ -481,5 +504,6 @@ const OpDef OPS_LAYOUT[] = {
     LAYOUT_OP("ReverseSequence", 10, 2, 2, infer_reverse_seq, lower_reverse_seq),
     LAYOUT_OP("CenterCropPad", 18, 2, 2, infer_ccp, lower_ccp),
     LAYOUT_OP("Compress", 9, 2, 2, infer_compress, lower_compress),
+    {"BitCast", "", 26, 1, 1, 1, 1, OPL_VIEW, OPF_ANY_TYPE, infer_bitcast},
     {NULL},
 };
