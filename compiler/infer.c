@@ -159,6 +159,21 @@ static void promote_outputs(IrGraph *g, int i) {
   }
 }
 
+/* Values of data-dependent shape may only be graph outputs (reported). */
+static int reads_dynamic(IrGraph *g, IrNode *n, Diag *d) {
+  for (int j = 0; j < n->nin; j++) {
+    const IrValue *v = n->in[j] >= 0 ? &g->vals[n->in[j]] : NULL;
+    if (v && v->flags & VF_DYNAMIC) {
+      char buf[128];
+      diag_error(d, EK_UNSUPPORTED, ir_where(g, n),
+                 "input '%s' has a data-dependent shape (at most %s); gpuxc supports such "
+                 "values only as graph outputs", v->name, ir_shape_str(v, buf, sizeof buf));
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static int small_outputs(IrGraph *g, const IrNode *n) {
   int64_t bytes = 0;
   for (int i = 0; i < n->nout; i++)
@@ -195,6 +210,10 @@ int infer_graph(IrGraph *g, InferStats *st, Diag *d) {
       continue;
     }
     if (infer_node(g, n, d)) {
+      bad++;
+      continue;
+    }
+    if (reads_dynamic(g, n, d)) {
       bad++;
       continue;
     }

@@ -46,6 +46,7 @@ int ir_add_value(IrGraph *g, const char *name) {
   v->producer = -1;
   v->alias = -1;
   v->offset = -1;
+  v->shape_val = -1;
   smap_put(&g->names, v->name, id);
   return id;
 }

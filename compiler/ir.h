@@ -25,6 +25,11 @@ enum {
   VF_OUTPUT = 1 << 1, /* graph output: data goes to the caller */
   VF_CONST = 1 << 2,  /* data known at compile time */
   VF_MUTABLE = 1 << 3, /* data is a private copy a pass may rewrite in place */
+  /* A data-dependent shape (NonZero, Unique, ...): dims are upper bounds and
+   * the actual dims are written at run time into value shape_val (int64
+   * [rank], VF_KEEP). Only graph outputs may be dynamic. */
+  VF_DYNAMIC = 1 << 4,
+  VF_KEEP = 1 << 5, /* lives until the end of the run (read after it) */
 };
 
 typedef struct IrValue {
@@ -39,6 +44,7 @@ typedef struct IrValue {
   int nuses;                      /* consumers (ir_count_uses); graph outputs count one */
   int alias;                      /* shares the buffer of this value (views), or -1 */
   int64_t offset;                 /* arena offset after planning, or -1 */
+  int shape_val;                  /* VF_DYNAMIC: the value holding the actual dims, else -1 */
 } IrValue;
 
 typedef enum AttrType {

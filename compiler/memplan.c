@@ -54,6 +54,7 @@ static int collect_buffers(IrGraph *g, ScratchFn scratch, MemPlan *p, Diag *d) {
       if (v >= 0 && p->storage[v] == ST_ARENA && p->root[v] == v && ir_bytes(&g->vals[v]) > 0) {
         buf_of[v] = p->nbufs;
         add_buf(p, &cap, v, i, ir_bytes(&g->vals[v]), i);
+        if (g->vals[v].flags & VF_KEEP) p->bufs[p->nbufs - 1].end = g->nnodes;
       }
     }
     int64_t s = scratch(g, n, d);

@@ -8,7 +8,12 @@ static int run(void *ctx, const void *const *inputs, void *const *outputs) {
   return ${PREFIX}_run_v((${PREFIX}_ctx *)ctx, inputs, outputs);
 }
 
+static const int64_t *output_shape(const void *ctx, int i) {
+  return ${PREFIX}_output_shape((const ${PREFIX}_ctx *)ctx, i);
+}
+
 int main(int argc, char **argv) {
-  static const gpux_model model = {${PREFIX}_info, sizeof(${PREFIX}_ctx), init, run};
+  static const gpux_model model = {${PREFIX}_info, sizeof(${PREFIX}_ctx), init, run,
+                                   output_shape};
   return gpux_cli_main(&model, argc, argv);
 }

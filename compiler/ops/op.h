@@ -111,6 +111,11 @@ int op_const_float(OpCtx *c, int input, double *out);
 /* Normalizes an axis in [-rank, rank) to [0, rank); -1 (reported) if out of range. */
 int op_axis(OpCtx *c, int64_t axis, int rank, const char *what);
 
+/* Makes output i (its shape already set, as an upper bound) data-dependent:
+ * the node gets one more output, an int64 [rank] value the kernel writes the
+ * actual dims to. Returns that value's id. */
+int op_dynamic_out(OpCtx *c, int i);
+
 /* Sets output i's type and shape. */
 void op_set_out(OpCtx *c, int i, DType t, int rank, const int64_t *dims);
 /* Output i gets input j's type and shape. */

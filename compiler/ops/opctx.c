@@ -1,6 +1,7 @@
 /* opctx.c - helpers shared by the op definitions: attributes, constant
  * inputs, axes, broadcasting, diagnostics. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "op.h"
@@ -197,3 +198,21 @@ int op_broadcast(OpCtx *c, const int *inputs, int n, int *rank, int64_t *dims) {
 }
 
 void *op_alloc(IrGraph *g, size_t bytes) { return arena_alloc_aligned(&g->arena, bytes, 64); }
+
+int op_dynamic_out(OpCtx *c, int i) {
+  IrGraph *g = c->g;
+  IrNode *n = c->n;
+  int y = n->out[i];
+  if (g->vals[y].flags & VF_DYNAMIC) return g->vals[y].shape_val;
+  char hint[256];
+  snprintf(hint, sizeof hint, "%s_shape", g->vals[y].name);
+  int s = ir_new_temp(g, hint);
+  int64_t rank = g->vals[y].rank;
+  ir_set_shape(&g->vals[s], DT_I64, 1, &rank);
+  g->vals[s].flags |= VF_KEEP;
+  n->out = xrealloc(n->out, sizeof(int) * (size_t)(n->nout + 1));
+  n->out[n->nout++] = s;
+  g->vals[y].flags |= VF_DYNAMIC;
+  g->vals[y].shape_val = s;
+  return s;
+}

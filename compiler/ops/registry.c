@@ -8,14 +8,14 @@ extern const OpDef OPS_EW[], OPS_CONV[], OPS_GEMM[], OPS_NORM[], OPS_POOL[], OPS
     OPS_REDUCE[], OPS_SHAPE[], OPS_DATA[], OPS_INDEX[], OPS_SELECT[], OPS_LAYOUT[],
     OPS_SCATTER[], OPS_NORMALIZE[], OPS_RESIZE[], OPS_LOSS[], OPS_ATTENTION[], OPS_RNN[],
     OPS_QUANT[], OPS_EINSUM[], OPS_SIGNAL[], OPS_CONTROL[], OPS_SSM[], OPS_TRAINING[],
-    OPS_ML[], OPS_PREVIEW[];
+    OPS_ML[], OPS_PREVIEW[], OPS_DYNAMIC[];
 
 static const OpDef *const TABLES[] = {
     OPS_EW,     OPS_CONV,   OPS_GEMM,    OPS_NORM,    OPS_POOL,      OPS_SOFTMAX,
     OPS_REDUCE, OPS_SHAPE,  OPS_DATA,    OPS_INDEX,   OPS_SELECT,    OPS_LAYOUT,
     OPS_SCATTER, OPS_NORMALIZE, OPS_RESIZE, OPS_LOSS, OPS_ATTENTION, OPS_RNN,
     OPS_QUANT,  OPS_EINSUM, OPS_SIGNAL, OPS_CONTROL, OPS_SSM, OPS_TRAINING, OPS_ML,
-    OPS_PREVIEW};
+    OPS_PREVIEW, OPS_DYNAMIC};
 
 /* "" and "ai.onnx" are the default domain; an OpDef's domain is "" there. */
 static const char *canon_domain(const char *d) {

@@ -249,7 +249,7 @@ static void cli_info_json_tensors(const gpux_tensor_info *t, int n) {
     rt_json_write_string(stdout, t[i].name);
     printf(", \"type\": \"%s\", \"shape\": [", rt_npy_dtype_name(t[i].dtype));
     for (int d = 0; d < t[i].rank; d++) printf("%s%lld", d ? ", " : "", (long long)t[i].shape[d]);
-    printf("]}");
+    printf("]%s}", t[i].dynamic ? ", \"dynamic\": true" : "");
   }
   printf(n ? "\n  ]" : "]");
 }
@@ -275,7 +275,8 @@ static void cli_info_tensors(const char *kind, const gpux_tensor_info *t, int n,
   for (int i = 0; i < n; i++) {
     char s[CLI_SHAPE_CHARS];
     cli_shape(s, sizeof s, t[i].rank, t[i].shape);
-    printf("%-6s  %-*s  %-8s  %s\n", kind, w, t[i].name, rt_npy_dtype_name(t[i].dtype), s);
+    printf("%-6s  %-*s  %-8s  %s%s\n", kind, w, t[i].name, rt_npy_dtype_name(t[i].dtype),
+           t[i].dynamic ? "at most " : "", s);
   }
 }
 
@@ -691,6 +692,15 @@ static char *cli_out_path(const cli *c, int i, char *const *prev) {
   }
 }
 
+
+/* The dims of output i after the run: the model's actual ones for an output
+ * of data-dependent shape (the elements fill the start of its buffer). */
+static const int64_t *cli_out_shape(const cli *c, int i) {
+  const gpux_tensor_info *t = &c->info->outputs[i];
+  const int64_t *s = t->dynamic && c->model->output_shape ? c->model->output_shape(c->ctx, i) : 0;
+  return s ? s : t->shape;
+}
+
 static int cli_write_npys(cli *c) {
   int n = c->info->n_outputs, rc = 0;
   char **paths;
@@ -702,7 +712,8 @@ static int cli_write_npys(cli *c) {
     char err[256];
     paths[i] = cli_out_path(c, i, paths);
     if (!paths[i]) rc = cli_fail(c, CLI_MODEL, "out of memory");
-    else if (rt_npy_save(paths[i], t->dtype, t->rank, t->shape, c->out[i], err, sizeof err))
+    else if (rt_npy_save(paths[i], t->dtype, t->rank, cli_out_shape(c, i), c->out[i], err,
+                         sizeof err))
       rc = cli_fail(c, CLI_DATA, "cannot write '%s': %s", paths[i], err);
   }
   for (int i = 0; i < n; i++) free(paths[i]);
@@ -717,7 +728,7 @@ static void cli_write_json(const cli *c) {
     printf("%s\n  ", i ? "," : "");
     rt_json_write_string(stdout, m->outputs[i].name);
     printf(": ");
-    rt_json_write_tensor(stdout, m->outputs[i].dtype, m->outputs[i].rank, m->outputs[i].shape,
+    rt_json_write_tensor(stdout, m->outputs[i].dtype, m->outputs[i].rank, cli_out_shape(c, i),
                          c->out[i]);
   }
   printf("%s}\n", m->n_outputs ? "\n" : "");

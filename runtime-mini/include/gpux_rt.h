@@ -49,7 +49,11 @@ typedef enum gpux_dtype {
   GPUX_INT2 = 26
 } gpux_dtype;
 
-/* One input or output of a model. Shapes are static. */
+/* One input or output of a model. Shapes are static, except that an output
+ * whose shape depends on the data (NonZero, Unique, ...) is "dynamic": its
+ * shape, numel and bytes are upper bounds (the buffer to provide), and after
+ * each run <prefix>_output_shape gives the actual dims; the elements fill
+ * the start of the buffer, contiguous in that actual shape. */
 typedef struct gpux_tensor_info {
   const char *name;      /* the ONNX name */
   gpux_dtype dtype;
@@ -57,6 +61,7 @@ typedef struct gpux_tensor_info {
   const int64_t *shape;  /* rank entries */
   size_t numel;          /* product of shape */
   size_t bytes;          /* numel * element size */
+  int dynamic;           /* 1: shape is an upper bound (see above) */
 } gpux_tensor_info;
 
 typedef struct gpux_model_info {
@@ -92,6 +97,8 @@ typedef struct gpux_model {
   int (*init)(void *ctx, void *arena);
   /* inputs and outputs in the order of info()->inputs / ->outputs */
   int (*run)(void *ctx, const void *const *inputs, void *const *outputs);
+  /* the actual dims of output i after a run (its info shape if static) */
+  const int64_t *(*output_shape)(const void *ctx, int i);
 } gpux_model;
 
 /* The generated executable's command-line driver (runtime-mini/cli). */

@@ -92,6 +92,10 @@ void c_emit_header(TargetCtx *t) {
   cg_line(&e, "/* The same with inputs and outputs in the order of %s_info(). */", p);
   cg_line(&e, "int %s_run_v(%s_ctx *ctx, const void *const *in, void *const *out);", p, p);
   cg_line(&e, "const gpux_model_info *%s_info(void);", p);
+  cg_line(&e, "/* The dims of output i after the last run: for an output whose shape depends");
+  cg_line(&e, "   on the data (info()->outputs[i].dynamic) the actual ones, else its static");
+  cg_line(&e, "   shape. NULL if i is out of range. */");
+  cg_line(&e, "const int64_t *%s_output_shape(const %s_ctx *ctx, int i);", p, p);
   cg_blank(&e);
   cg_line(&e, "#ifdef __cplusplus");
   cg_line(&e, "}");
@@ -117,8 +121,9 @@ static void tensor_infos(TargetCtx *t, Emitter *e, const int *ids, int n, const 
     StrBuf name;
     sb_init(&name);
     cg_cstring(&name, v->name);
-    cg_line(e, "{%s, %s, %d, %s%d_shape, %lld, %lld},", name.s, GPUX_DTYPE[v->dtype], v->rank,
-            kind, i, (long long)ir_numel(v), (long long)ir_bytes(v));
+    cg_line(e, "{%s, %s, %d, %s%d_shape, %lld, %lld, %d},", name.s, GPUX_DTYPE[v->dtype],
+            v->rank, kind, i, (long long)ir_numel(v), (long long)ir_bytes(v),
+            (v->flags & VF_DYNAMIC) != 0);
     sb_free(&name);
   }
   if (!n) cg_line(e, "{0}");
@@ -170,6 +175,17 @@ void c_emit_api(TargetCtx *t, Emitter *e) {
   for (int i = 0; i < t->g->ninputs; i++) cg_line(e, "iv[%d] = in->%s;", i, in[i]);
   for (int i = 0; i < t->g->noutputs; i++) cg_line(e, "ov[%d] = out->%s;", i, out[i]);
   cg_line(e, "return %s_run_v(ctx, iv, ov);", p);
+  cg_line(e, "}");
+  cg_blank(e);
+  cg_line(e, "const int64_t *%s_output_shape(const %s_ctx *ctx, int i) {", p, p);
+  cg_line(e, "if (!ctx || i < 0 || i >= %d) return 0;", t->g->noutputs);
+  for (int i = 0; i < t->g->noutputs; i++) {
+    const IrValue *v = &t->g->vals[t->g->outputs[i]];
+    if (v->flags & VF_DYNAMIC) /* written by the run, kept to its end (VF_KEEP) */
+      cg_line(e, "if (i == %d) return (const int64_t *)(const void *)(ctx->arena + %lld);", i,
+              (long long)t->plan->offset[v->shape_val]);
+  }
+  cg_line(e, "return info.outputs[i].shape;");
   cg_line(e, "}");
   cg_blank(e);
   free_names(in, t->g->ninputs);
