@@ -135,9 +135,89 @@ static int bind_constant(IrGraph *g, const char *name, const char *path, Diag *d
   return 0;
 }
 
+/* Optional inputs left out become empty optionals; sequence inputs become
+ * their elements, inputs "NAME[i]" of the declared element type. */
+static int bind_kinds(IrGraph *g, const Options *o, Diag *d) {
+  int bad = 0;
+  for (int i = 0; i < o->nabsent; i++) {
+    int id = find_input(g, o->absent[i]);
+    if (id < 0 || !g->vals[id].optional_input) {
+      diag_error(d, EK_USAGE, "--absent", "'%s' is not an optional input of the model",
+                 o->absent[i]);
+      bad = 1;
+    }
+  }
+  for (int i = 0; i < o->nseqs; i++) {
+    int id = find_input(g, o->seqs[i].name);
+    if (id < 0 || g->vals[id].kind != VK_SEQ) {
+      diag_error(d, EK_USAGE, "--sequence-length", "'%s' is not a sequence input of the model",
+                 o->seqs[i].name);
+      bad = 1;
+    }
+  }
+  if (bad) return -1;
+  int n = g->ninputs, *old = xmalloc(sizeof(int) * (size_t)(n + 1));
+  memcpy(old, g->inputs, sizeof(int) * (size_t)n);
+  g->ninputs = 0;
+  for (int i = 0; i < n; i++) {
+    int id = old[i];
+    IrValue *v = &g->vals[id];
+    int absent = 0;
+    for (int k = 0; k < o->nabsent; k++) absent |= strcmp(o->absent[k], v->name) == 0;
+    if (absent) {
+      v->kind = VK_NONE;
+      v->rank = 0;
+      v->flags &= ~VF_INPUT;
+      continue;
+    }
+    if (v->kind != VK_SEQ) {
+      GROW(g->inputs, g->capinputs, g->ninputs + 1);
+      g->inputs[g->ninputs++] = id;
+      continue;
+    }
+    int64_t len = -1;
+    for (int k = 0; k < o->nseqs; k++)
+      if (strcmp(o->seqs[k].name, v->name) == 0) len = o->seqs[k].len;
+    if (len < 0) {
+      diag_error(d, EK_UNSUPPORTED, g->path,
+                 "input '%s' is a sequence: give its length with --sequence-length %s=N (its "
+                 "elements become inputs %s[0] .. %s[N-1])", v->name, v->name, v->name, v->name);
+      bad = 1;
+      continue;
+    }
+    int *elems = arena_alloc(&g->arena, sizeof(int) * (size_t)(len + 1));
+    for (int64_t k = 0; k < len; k++) {
+      const char *en = arena_printf(&g->arena, "%s[%lld]", g->vals[id].name, (long long)k);
+      if (ir_find_value(g, en) >= 0) {
+        diag_error(d, EK_UNSUPPORTED, g->path, "the model has a value named '%s' already", en);
+        bad = 1;
+        break;
+      }
+      int e = ir_add_value(g, en);
+      IrValue *s = &g->vals[id], *ev = &g->vals[e];
+      ev->flags |= VF_INPUT;
+      ev->dtype = s->dtype;
+      ev->rank = s->rank;
+      memcpy(ev->dims, s->dims, sizeof ev->dims);
+      /* no symbolic dims: a sequence's tensors may differ in shape */
+      elems[k] = e;
+      GROW(g->inputs, g->capinputs, g->ninputs + 1);
+      g->inputs[g->ninputs++] = e;
+    }
+    v = &g->vals[id];
+    v->elems = elems;
+    v->nelems = (int)len;
+    v->rank = 0;
+    v->flags &= ~VF_INPUT;
+  }
+  free(old);
+  return bad ? -1 : 0;
+}
+
 int bind_inputs(IrGraph *g, const GpuxConfig *cfg, const Options *o, Diag *d) {
   int bad = 0;
   char where[512];
+  if (bind_kinds(g, o, d)) return -1;
   for (int i = 0; i < o->nconsts; i++) bad |= bind_constant(g, o->consts[i].name, o->consts[i].path, d);
   for (int i = 0; i < o->nshapes; i++) {
     snprintf(where, sizeof where, "--input-shape %s", o->shapes[i].name);

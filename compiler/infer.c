@@ -174,6 +174,81 @@ static int reads_dynamic(IrGraph *g, IrNode *n, Diag *d) {
   return 0;
 }
 
+/* ---- sequences and optionals (compile-time lists; see IrValue.kind) ---- */
+
+/* Identity of a sequence or an empty optional: the output is the same list. */
+static int pass_kind(IrGraph *g, IrNode *n) {
+  if (strcmp(n->op_type, "Identity") != 0 || n->nin < 1 || n->in[0] < 0 || n->out[0] < 0) return 0;
+  const IrValue *x = &g->vals[n->in[0]];
+  if (x->kind == VK_TENSOR) return 0;
+  IrValue *y = &g->vals[n->out[0]];
+  y->kind = x->kind;
+  y->nelems = x->nelems;
+  y->elems = x->elems;
+  y->dtype = x->dtype;
+  y->rank = 0;
+  return 1;
+}
+
+/* Ops other than the sequence ops take tensors (reported). */
+static int reads_non_tensor(IrGraph *g, IrNode *n, Diag *d) {
+  for (int j = 0; j < n->nin; j++) {
+    const IrValue *v = n->in[j] >= 0 ? &g->vals[n->in[j]] : NULL;
+    if (v && v->kind != VK_TENSOR && n->op == &OP_SELECT) {
+      diag_error(d, EK_UNSUPPORTED, ir_where(g, n),
+                 "input 0 ('%s') must be a compile-time constant (the If gives %s)",
+                 g->vals[n->in[0]].name, v->kind == VK_SEQ ? "a sequence" : "an optional");
+      return 1;
+    }
+    if (v && v->kind != VK_TENSOR) {
+      diag_error(d, EK_UNSUPPORTED, ir_where(g, n), "input '%s' is %s; %s takes tensors",
+                 v->name, v->kind == VK_SEQ ? "a sequence" : "an empty optional", n->op_type);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* A graph output that is a sequence becomes its elements, outputs named
+ * "NAME[i]"; an empty optional is no output. */
+static int expand_outputs(IrGraph *g, Diag *d) {
+  int n = g->noutputs, bad = 0, *old = xmalloc(sizeof(int) * (size_t)(n + 1));
+  memcpy(old, g->outputs, sizeof(int) * (size_t)n);
+  g->noutputs = 0;
+  for (int i = 0; i < n; i++) {
+    IrValue *v = &g->vals[old[i]];
+    if (v->kind == VK_NONE) {
+      v->flags &= ~VF_OUTPUT;
+      continue;
+    }
+    if (v->kind == VK_TENSOR) {
+      GROW(g->outputs, g->capoutputs, g->noutputs + 1);
+      g->outputs[g->noutputs++] = old[i];
+      continue;
+    }
+    v->flags &= ~VF_OUTPUT;
+    for (int k = 0; k < g->vals[old[i]].nelems; k++) {
+      const char *name = arena_printf(&g->arena, "%s[%d]", g->vals[old[i]].name, k);
+      if (ir_find_value(g, name) >= 0) {
+        diag_error(d, EK_UNSUPPORTED, g->path, "output '%s' would clash with a value of the "
+                   "model named '%s'", g->vals[old[i]].name, name);
+        bad = 1;
+        break;
+      }
+      int e = g->vals[old[i]].elems[k], o = ir_add_value(g, name);
+      ir_set_shape(&g->vals[o], g->vals[e].dtype, g->vals[e].rank, g->vals[e].dims);
+      g->vals[o].flags |= VF_OUTPUT;
+      IrNode *id = ir_add_node(g, "Identity", "", name, 1, 1);
+      id->in[0] = e;
+      id->out[0] = o;
+      GROW(g->outputs, g->capoutputs, g->noutputs + 1);
+      g->outputs[g->noutputs++] = o;
+    }
+  }
+  free(old);
+  return bad ? -1 : 0;
+}
+
 static int small_outputs(IrGraph *g, const IrNode *n) {
   int64_t bytes = 0;
   for (int i = 0; i < n->nout; i++)
@@ -195,6 +270,10 @@ int infer_graph(IrGraph *g, InferStats *st, Diag *d) {
       n->dead = 1;
       continue;
     }
+    if (pass_kind(g, n)) {
+      n->dead = 1;
+      continue;
+    }
     if (n->op->expand) {
       OpCtx c = {g, n, d, g->opset};
       int r = check_inputs_known(g, n) ? n->op->expand(&c, i) : -1;
@@ -202,6 +281,11 @@ int infer_graph(IrGraph *g, InferStats *st, Diag *d) {
       if (r < 0) n->dead = 1;
       if (r != 0) i--; /* resume at the first node it inserted */
       if (r != 0) continue;
+    }
+    if (reads_non_tensor(g, n, d)) {
+      bad++;
+      n->dead = 1;
+      continue;
     }
     DType half = half_type_of(g, n);
     if (half != DT_UNDEF) {
@@ -231,6 +315,7 @@ int infer_graph(IrGraph *g, InferStats *st, Diag *d) {
     n->dead = 1;
     st->folded++;
   }
+  if (!bad && expand_outputs(g, d)) bad++;
   ir_compact(g);
   return bad ? -1 : 0;
 }

@@ -45,7 +45,19 @@ typedef struct IrValue {
   int alias;                      /* shares the buffer of this value (views), or -1 */
   int64_t offset;                 /* arena offset after planning, or -1 */
   int shape_val;                  /* VF_DYNAMIC: the value holding the actual dims, else -1 */
+  /* Sequences and optionals exist at compile time only: a sequence is the
+   * list of its tensors (its length must be known when the graph is built),
+   * an optional with an element is that element, an empty one is VK_NONE.
+   * Before bind_inputs, a sequence graph input has nelems -1 and its element
+   * type in dtype/rank/dims; optional_input marks a graph input that may be
+   * left out (--absent). */
+  int kind;                       /* VK_TENSOR, VK_SEQ, VK_NONE */
+  int nelems;                     /* VK_SEQ: element count */
+  int *elems;                     /* VK_SEQ: element value ids (graph arena) */
+  int optional_input;
 } IrValue;
+
+enum { VK_TENSOR = 0, VK_SEQ = 1, VK_NONE = 2 };
 
 typedef enum AttrType {
   AT_UNDEF = 0,

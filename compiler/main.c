@@ -13,6 +13,9 @@ static const char USAGE[] =
     "  -o OUT                    the executable to write; its sources go to OUT.src/\n"
     "  --target c                code generator (default: build.target in gpux.yml, else c)\n"
     "  --input-shape NAME=DIMS   bind an input's shape, e.g. input=1x3x224x224 (repeatable)\n"
+    "  --sequence-length NAME=N  input NAME is a sequence of N tensors, given to the program\n"
+    "                            as inputs NAME[0] .. NAME[N-1] (shapes: --input-shape 'NAME[i]=..')\n"
+    "  --absent NAME             leave out the optional input NAME (an empty optional)\n"
     "  --constant NAME=FILE.npy  make input NAME a constant with this value; the program\n"
     "                            no longer takes it (repeatable)\n"
     "  --emit-only               write OUT.src/ but do not compile it\n"
@@ -56,6 +59,8 @@ static int parse_args(Options *o, int argc, char **argv) {
     if (strcmp(a, "-o") == 0 && next) o->out = next;
     else if (strcmp(a, "--target") == 0 && next) o->target = next;
     else if (strcmp(a, "--input-shape") == 0 && next) {
+      if (o->nshapes >= (int)ARRAY_LEN(o->shapes))
+        return usage_error("too many --input-shape (at most 256), at '%s'", next);
       if (parse_shape(o, next))
         return usage_error("--input-shape wants NAME=DIMS like input=1x3x224x224, got '%s'",
                            next);
@@ -68,6 +73,21 @@ static int parse_args(Options *o, int argc, char **argv) {
       name[eq - next] = 0;
       o->consts[o->nconsts].name = name;
       o->consts[o->nconsts++].path = eq + 1;
+    } else if (strcmp(a, "--sequence-length") == 0 && next) {
+      const char *eq = strrchr(next, '=');
+      char *end = NULL;
+      long long n = eq ? strtoll(eq + 1, &end, 10) : -1;
+      if (!eq || eq == next || !eq[1] || *end || n < 0 || n > 4096 ||
+          o->nseqs >= (int)ARRAY_LEN(o->seqs))
+        return usage_error("--sequence-length wants NAME=N (0 to 4096), got '%s'", next);
+      char *name = xmalloc((size_t)(eq - next) + 1);
+      memcpy(name, next, (size_t)(eq - next));
+      name[eq - next] = 0;
+      o->seqs[o->nseqs].name = name;
+      o->seqs[o->nseqs++].len = n;
+    } else if (strcmp(a, "--absent") == 0 && next) {
+      if (o->nabsent >= (int)ARRAY_LEN(o->absent)) return usage_error("too many --absent (at most 32), at '%s'", next);
+      o->absent[o->nabsent++] = next;
     } else if (strcmp(a, "--dump-after") == 0 && next) o->dump_after = next;
     else {
       takes = 0;
@@ -79,7 +99,8 @@ static int parse_args(Options *o, int argc, char **argv) {
       else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->quiet = 1;
       else if (strcmp(a, "--json") == 0) o->json = 1;
       else if (a[0] == '-' && a[1]) {
-        const char *needs[] = {"-o", "--target", "--input-shape", "--constant", "--dump-after"};
+        const char *needs[] = {"-o",         "--target",          "--input-shape", "--constant",
+                               "--absent",   "--sequence-length", "--dump-after"};
         for (size_t k = 0; k < ARRAY_LEN(needs); k++)
           if (strcmp(a, needs[k]) == 0) return usage_error("%s needs a value", a);
         return usage_error("unknown option '%s'", a);
@@ -125,6 +146,7 @@ int main(int argc, char **argv) {
   if (code) fprintf(stderr, "gpuxc: %s failed\n", cmd);
   diag_free(&d);
   for (int i = 0; i < o.nshapes; i++) free((char *)o.shapes[i].name);
+  for (int i = 0; i < o.nseqs; i++) free((char *)o.seqs[i].name);
   for (int i = 0; i < o.nconsts; i++) free((char *)o.consts[i].name);
   return code;
 }

@@ -16,13 +16,20 @@ typedef struct Options {
   const char *input;      /* CONFIG (.yml/.yaml) or MODEL */
   const char *out;        /* -o OUT */
   const char *target;     /* --target; NULL: the yml's build.target, else "c" */
-  ShapeBinding shapes[32];
+  ShapeBinding shapes[256];
   int nshapes;
   struct {
     const char *name; /* input name */
     const char *path; /* .npy file with its value */
   } consts[32];       /* --constant NAME=FILE.npy: the input becomes a constant */
   int nconsts;
+  struct {
+    const char *name; /* sequence input */
+    int64_t len;
+  } seqs[32];         /* --sequence-length NAME=N */
+  int nseqs;
+  const char *absent[32]; /* --absent NAME: an optional input left out */
+  int nabsent;
   int emit_only;          /* write OUT.src/ but do not compile it */
   int optimize;           /* 0: --no-optimize; else the yml's build.optimize (default 2) */
   int verbose;

@@ -70,6 +70,52 @@ static int load_initializers(Loader *L, const Onnx__GraphProto *gp) {
   return bad ? -1 : 0;
 }
 
+/* A tensor type into v's dtype and shape; 0 or -1 (reported). */
+static int tensor_type(Loader *L, const Onnx__TypeProto__Tensor *tt, IrValue *v) {
+  v->dtype = dtype_is_known(tt->elem_type) ? (DType)tt->elem_type : DT_UNDEF;
+  if (v->dtype == DT_UNDEF || v->dtype == DT_STRING) {
+    diag_error(L->d, EK_UNSUPPORTED, L->path, "input '%s' has element type %d, not supported",
+               v->name, tt->elem_type);
+    return -1;
+  }
+  if (!tt->shape) return 0;
+  if (tt->shape->n_dim > IR_MAX_RANK) {
+    diag_error(L->d, EK_UNSUPPORTED, L->path, "input '%s' has rank %zu (max %d)", v->name,
+               tt->shape->n_dim, IR_MAX_RANK);
+    return -1;
+  }
+  v->rank = (int)tt->shape->n_dim;
+  for (int k = 0; k < v->rank; k++) {
+    const Onnx__TensorShapeProto__Dimension *dm = tt->shape->dim[k];
+    v->dims[k] = dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE
+                     ? dm->dim_value
+                     : -1;
+    if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM)
+      v->sym[k] = arena_strdup(&L->g->arena, dm->dim_param);
+  }
+  return 0;
+}
+
+/* A graph input's type: a tensor, a sequence of tensors (bound to a length
+ * by bind_inputs), or an optional of either. 0 or -1 (reported). */
+static int input_type(Loader *L, const Onnx__TypeProto *tp, IrValue *v) {
+  if (tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE && tp->optional_type) {
+    v->optional_input = 1;
+    tp = tp->optional_type->elem_type;
+  }
+  if (tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE && tp->sequence_type) {
+    v->kind = VK_SEQ;
+    v->nelems = -1;
+    tp = tp->sequence_type->elem_type;
+  }
+  if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE) {
+    diag_error(L->d, EK_UNSUPPORTED, L->path,
+               "input '%s' is not a tensor, a sequence of tensors or an optional of those", v->name);
+    return -1;
+  }
+  return tensor_type(L, tp->tensor_type, v);
+}
+
 static int load_inputs(Loader *L, const Onnx__GraphProto *gp) {
   int bad = 0;
   for (size_t i = 0; i < gp->n_input; i++) {
@@ -80,40 +126,12 @@ static int load_inputs(Loader *L, const Onnx__GraphProto *gp) {
       continue;
     }
     if (ir_find_value(L->g, vi->name) >= 0) continue; /* an initializer: a constant */
-    const Onnx__TypeProto *tp = vi->type;
-    if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE) {
-      diag_error(L->d, EK_UNSUPPORTED, L->path,
-                 "input '%s' is not a tensor (sequences, maps and optionals are not supported)",
-                 vi->name);
-      bad = 1;
-      continue;
-    }
-    const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
     int id = ir_add_value(L->g, vi->name);
     IrValue *v = ir_val(L->g, id);
     v->flags |= VF_INPUT;
-    v->dtype = dtype_is_known(tt->elem_type) ? (DType)tt->elem_type : DT_UNDEF;
-    if (v->dtype == DT_UNDEF || v->dtype == DT_STRING) {
-      diag_error(L->d, EK_UNSUPPORTED, L->path, "input '%s' has element type %d, not supported",
-                 vi->name, tt->elem_type);
+    if (input_type(L, vi->type, v)) {
       bad = 1;
-    }
-    if (tt->shape) {
-      if (tt->shape->n_dim > IR_MAX_RANK) {
-        diag_error(L->d, EK_UNSUPPORTED, L->path, "input '%s' has rank %zu (max %d)", vi->name,
-                   tt->shape->n_dim, IR_MAX_RANK);
-        bad = 1;
-        continue;
-      }
-      v->rank = (int)tt->shape->n_dim;
-      for (int k = 0; k < v->rank; k++) {
-        const Onnx__TensorShapeProto__Dimension *dm = tt->shape->dim[k];
-        v->dims[k] = dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE
-                         ? dm->dim_value
-                         : -1;
-        if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM)
-          v->sym[k] = arena_strdup(&L->g->arena, dm->dim_param);
-      }
+      continue;
     }
     GROW(L->g->inputs, L->g->capinputs, L->g->ninputs + 1);
     L->g->inputs[L->g->ninputs++] = id;

@@ -15,7 +15,7 @@
 
 #define MAX_UNROLL 4096
 
-static IrNode *new_node(IrGraph *g, int pos, const char *op, const char *name, int nin,
+IrNode *op_new_node(IrGraph *g, int pos, const char *op, const char *name, int nin,
                         int nout) {
   IrNode *n = ir_insert_node(g, pos, op, name, nin, nout);
   n->op = op_find("", op);
@@ -23,8 +23,8 @@ static IrNode *new_node(IrGraph *g, int pos, const char *op, const char *name, i
 }
 
 /* out = Identity(in), so that the node's output keeps its name. */
-static void add_identity(IrGraph *g, int pos, int in, int out) {
-  IrNode *n = new_node(g, pos, "Identity", g->vals[out].name, 1, 1);
+void op_add_identity(IrGraph *g, int pos, int in, int out) {
+  IrNode *n = op_new_node(g, pos, "Identity", g->vals[out].name, 1, 1);
   n->in[0] = in;
   n->out[0] = out;
 }
@@ -86,7 +86,7 @@ static int expand_if(OpCtx *c, int pos) {
   for (int j = 0; j < nout; j++) {
     if (node_out[j] < 0) continue;
     if (constant) {
-      add_identity(g, pos + added++, outs[(v ? 0 : 1) * nout + j], node_out[j]);
+      op_add_identity(g, pos + added++, outs[(v ? 0 : 1) * nout + j], node_out[j]);
     } else {
       IrNode *s = ir_insert_node(g, pos + added++, "Select", g->vals[node_out[j]].name, 3, 1);
       s->op = &OP_SELECT;
@@ -132,7 +132,7 @@ static int infer_never(OpCtx *c) { BUG("%s should have been expanded", c->n->op_
 static int add_unsqueeze(IrGraph *g, int pos, int in, int64_t axis, const char *name) {
   int out = ir_new_temp(g, name);
   int withinput = g->opset >= 13;
-  IrNode *n = new_node(g, pos, "Unsqueeze", name, withinput ? 2 : 1, 1);
+  IrNode *n = op_new_node(g, pos, "Unsqueeze", name, withinput ? 2 : 1, 1);
   n->in[0] = in;
   n->out[0] = out;
   if (withinput) {
@@ -151,12 +151,12 @@ static int add_unsqueeze(IrGraph *g, int pos, int in, int64_t axis, const char *
 
 /* out = Concat(ins[0..n), axis) of the per-iteration values, each
  * unsqueezed at axis first. Returns the nodes added. */
-static int stack(IrGraph *g, int pos, const int *ins, int n, int64_t axis, int out) {
+int op_stack(IrGraph *g, int pos, const int *ins, int n, int64_t axis, int out) {
   int added = 0;
   int *u = xmalloc(sizeof(int) * (size_t)n);
   for (int t = 0; t < n; t++)
     u[t] = add_unsqueeze(g, pos + added++, ins[t], axis, g->vals[out].name);
-  IrNode *cat = new_node(g, pos + added++, "Concat", g->vals[out].name, n, 1);
+  IrNode *cat = op_new_node(g, pos + added++, "Concat", g->vals[out].name, n, 1);
   for (int t = 0; t < n; t++) cat->in[t] = u[t];
   cat->out[0] = out;
   ir_add_attr(g, cat, "axis", AT_INT)->i = axis;
@@ -184,11 +184,11 @@ static int finish_loop(OpCtx *c, int pos, int nv, int ns, int64_t iter) {
   memcpy(outs, n->out, sizeof(int) * (size_t)n->nout);
   int added = 0, *per = xmalloc(sizeof(int) * (size_t)(iter + 1));
   for (int j = 0; j < nv; j++)
-    if (outs[j] >= 0) add_identity(g, pos + added++, ins[2 + j], outs[j]);
+    if (outs[j] >= 0) op_add_identity(g, pos + added++, ins[2 + j], outs[j]);
   for (int k = 0; k < ns; k++) {
     if (outs[nv + k] < 0) continue;
     for (int64_t t = 0; t < iter; t++) per[t] = ins[2 + nv + t * ns + k];
-    added += stack(g, pos + added, per, (int)iter, 0, outs[nv + k]);
+    added += op_stack(g, pos + added, per, (int)iter, 0, outs[nv + k]);
   }
   g->nodes[pos + added].dead = 1;
   free(ins);
@@ -288,7 +288,7 @@ static int expand_scan(OpCtx *c, int pos) {
       int64_t *idx = op_alloc(g, 8);
       *idx = in_dirs[i] ? T - 1 - t : t;
       const char *sn = arena_printf(&g->arena, "%s/%lld/in%d", name, (long long)t, i);
-      IrNode *gn = new_node(g, pos + added++, "Gather", sn, 2, 1);
+      IrNode *gn = op_new_node(g, pos + added++, "Gather", sn, 2, 1);
       gn->in[0] = ins[nstate + i];
       gn->in[1] = ir_add_const(g, "index", DT_I64, 0, NULL, idx);
       gn->out[0] = ir_new_temp(g, sn);
@@ -304,7 +304,7 @@ static int expand_scan(OpCtx *c, int pos) {
     for (int k = 0; k < ns; k++) scan[k * T + t] = outs[nstate + k];
   }
   for (int j = 0; !rc && j < nstate; j++)
-    if (node_out[j] >= 0) add_identity(g, pos + added++, state[j], node_out[j]);
+    if (node_out[j] >= 0) op_add_identity(g, pos + added++, state[j], node_out[j]);
   for (int k = 0; !rc && k < ns; k++) {
     if (node_out[nstate + k] < 0) continue;
     int *seq = scan + k * T;
@@ -314,7 +314,7 @@ static int expand_scan(OpCtx *c, int pos) {
         seq[t] = seq[T - 1 - t];
         seq[T - 1 - t] = tmp;
       }
-    added += stack(g, pos + added, seq, (int)T, out_axes[k], node_out[nstate + k]);
+    added += op_stack(g, pos + added, seq, (int)T, out_axes[k], node_out[nstate + k]);
   }
   if (!rc) g->nodes[pos + added].dead = 1;
   free(ins);

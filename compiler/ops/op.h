@@ -116,6 +116,14 @@ int op_axis(OpCtx *c, int64_t axis, int rank, const char *what);
  * actual dims to. Returns that value's id. */
 int op_dynamic_out(OpCtx *c, int i);
 
+/* Graph rewriting for the ops that expand (control.c, sequence.c). */
+/* A node of a default-domain op inserted at pos. */
+IrNode *op_new_node(IrGraph *g, int pos, const char *op, const char *name, int nin, int nout);
+/* out = Identity(in) at pos, so that out keeps its name. */
+void op_add_identity(IrGraph *g, int pos, int in, int out);
+/* out = Concat(Unsqueeze(ins[i], axis)...) at pos; returns the nodes added. */
+int op_stack(IrGraph *g, int pos, const int *ins, int n, int64_t axis, int out);
+
 /* Sets output i's type and shape. */
 void op_set_out(OpCtx *c, int i, DType t, int rank, const int64_t *dims);
 /* Output i gets input j's type and shape. */

@@ -113,6 +113,47 @@ def read_pb(path):
     return numpy_helper.to_array(t)
 
 
+def kind_of(value_info):
+    """'tensor', 'sequence' or 'optional': how a graph input or output is passed."""
+    return {"sequence_type": "sequence", "optional_type": "optional"}.get(
+        value_info.type.WhichOneof("value"), "tensor")
+
+
+def read_value(path, kind):
+    """A .pb of a graph input or output: an array, a list of arrays (a sequence), or None (an
+    empty optional)."""
+    if kind == "tensor":
+        return read_pb(path)
+    proto = onnx.SequenceProto() if kind == "sequence" else onnx.OptionalProto()
+    proto.ParseFromString(path.read_bytes())
+    if kind == "sequence":
+        return numpy_helper.to_list(proto)
+    return numpy_helper.to_optional(proto)
+
+
+def flatten(name, value):
+    """(program input or output name, array) pairs: a sequence is passed as its elements,
+    NAME[0] .. NAME[n-1]; an empty optional not at all."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [(f"{name}[{i}]", a) for i, a in enumerate(value)]
+    return [(name, value)]
+
+
+def kind_args(name, value):
+    """gpuxc flags that fix what a sequence or optional input holds."""
+    if value is None:
+        return ["--absent", name]
+    if not isinstance(value, list):
+        return []
+    args = ["--sequence-length", f"{name}={len(value)}"]
+    for i, a in enumerate(value):
+        if a.ndim:
+            args += ["--input-shape", f"{name}[{i}]={'x'.join(str(d) for d in a.shape)}"]
+    return args
+
+
 def sanitize(name):
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
@@ -187,8 +228,8 @@ def save_input(path, array):
     np.save(path, to_storage(array))
 
 
-def build(gpuxc, model, exe, constants):
-    args = [str(gpuxc), "build", str(model), "-o", str(exe), "-q"]
+def build(gpuxc, model, exe, constants, extra=()):
+    args = [str(gpuxc), "build", str(model), "-o", str(exe), "-q", *extra]
     for name, path in constants.items():
         args += ["--constant", f"{name}={path}"]
     try:
@@ -202,17 +243,25 @@ def is_shape_like(array):
     return array.ndim == 0 or (array.dtype.kind in "iu" and array.ndim == 1 and array.size <= 16)
 
 
-def build_for(gpuxc, test_dir, exe, in_names, ds, frozen, work):
+def build_for(gpuxc, test_dir, exe, in_names, ds, frozen, work, kinds, dynamic=()):
     """Builds the model; inputs gpuxc needs as constants (shape arguments that the
     node tests feed as graph inputs) are given their value from data set ds with
     --constant, and their names added to frozen. Returns (result, reason)."""
+    extra = []
+    for j, n in enumerate(in_names):
+        if kinds[n] != "tensor":
+            extra += kind_args(n, read_value(ds / f"input_{j}.pb", kinds[n]))
+        elif n in dynamic:  # symbolic dims in the model: bound from the data
+            a = read_pb(ds / f"input_{j}.pb")
+            if a.ndim:
+                extra += ["--input-shape", f"{n}={'x'.join(str(d) for d in a.shape)}"]
     while True:
         consts = {}
         for n in frozen:
             p = work / f"{ds.name}_const_{in_names.index(n)}.npy"
             save_input(p, read_pb(ds / f"input_{in_names.index(n)}.pb"))
             consts[n] = p
-        r = build(gpuxc, test_dir / "model.onnx", exe, consts)
+        r = build(gpuxc, test_dir / "model.onnx", exe, consts, extra)
         if r is None:
             return "error", "gpuxc build timed out"
         if r.returncode == 0:
@@ -224,7 +273,7 @@ def build_for(gpuxc, test_dir, exe, in_names, ds, frozen, work):
         if r.returncode == UNSUPPORTED and m and m.group(1) not in in_names:
             # A value computed from inputs (a function's expansion): every small input that
             # could be a size, a shape or a bound becomes a constant.
-            small = [n for n in in_names if n not in frozen
+            small = [n for n in in_names if n not in frozen and kinds[n] == "tensor"
                      and is_shape_like(read_pb(ds / f"input_{in_names.index(n)}.pb"))]
             if small:
                 frozen.extend(small)
@@ -234,15 +283,16 @@ def build_for(gpuxc, test_dir, exe, in_names, ds, frozen, work):
         return "error", f"gpuxc exit {r.returncode}: {first_error(r.stderr)}"
 
 
-def run_data_set(exe, ds, in_names, out_names, frozen, work, tol):
+def run_data_set(exe, ds, in_names, out_names, frozen, work, tol, kinds):
     """Runs one data set; None if every output matches, else (status, reason)."""
     args = []
     for j, n in enumerate(in_names):
         if n in frozen:
             continue
-        p = work / f"{ds.name}_in{j}.npy"
-        save_input(p, read_pb(ds / f"input_{j}.pb"))
-        args += ["--input", f"{n}={p}"]
+        for k, (pn, a) in enumerate(flatten(n, read_value(ds / f"input_{j}.pb", kinds[n]))):
+            p = work / f"{ds.name}_in{j}_{k}.npy"
+            save_input(p, a)
+            args += ["--input", f"{pn}={p}"]
     od = work / f"{ds.name}_out"
     try:
         r = subprocess.run([str(exe), *args, "--output-dir", str(od)], capture_output=True,
@@ -253,15 +303,19 @@ def run_data_set(exe, ds, in_names, out_names, frozen, work, tol):
         return "error", (f"executable exit {r.returncode}: "
                          f"{first_error(r.stderr) or r.stderr.strip()[-200:]}")
     for j, n in enumerate(out_names):
-        want = read_pb(ds / f"output_{j}.pb")
-        path = od / f"{sanitize(n)}.npy"
-        if not path.exists():
-            return "error", f"output '{n}' was not written"
-        got = np.load(path)
-        got = from_storage(got, want.dtype)
-        msg = compare(n, got, want, *tol)
-        if msg:
-            return "fail", msg
+        value = read_value(ds / f"output_{j}.pb", kinds[n])
+        unwanted = (n if value is None else f"{n}[{len(value)}]" if isinstance(value, list)
+                    else None)
+        if unwanted and (od / f"{sanitize(unwanted)}.npy").exists():
+            return "fail", f"output '{unwanted}' was written; expected none"
+        for pn, want in flatten(n, value):
+            path = od / f"{sanitize(pn)}.npy"
+            if not path.exists():
+                return "error", f"output '{pn}' was not written"
+            got = from_storage(np.load(path), want.dtype)
+            msg = compare(pn, got, want, *tol)
+            if msg:
+                return "fail", msg
     return None
 
 
@@ -274,15 +328,21 @@ def run_test(test_dir, work, gpuxc, tol, op):
     inits = {t.name for t in model.graph.initializer}
     in_names = [i.name for i in model.graph.input if i.name not in inits]
     out_names = [o.name for o in model.graph.output]
+    kinds = {v.name: kind_of(v) for v in list(model.graph.input) + list(model.graph.output)}
+    dynamic = {v.name for v in model.graph.input if kinds[v.name] == "tensor"
+               and v.type.tensor_type.HasField("shape")
+               and any(not d.HasField("dim_value") for d in v.type.tensor_type.shape.dim)}
     frozen = []
     built = False
     for ds in sorted(test_dir.glob("test_data_set_*")):
-        if not built or frozen:  # constants differ per data set
-            status, reason = build_for(gpuxc, test_dir, exe, in_names, ds, frozen, work)
+        # constants, sequence lengths and absent optionals may differ per data set
+        if not built or frozen or dynamic or any(kinds[n] != "tensor" for n in in_names):
+            status, reason = build_for(gpuxc, test_dir, exe, in_names, ds, frozen, work, kinds,
+                                       dynamic)
             if status:
                 return Result(name, op, status, reason)
             built = True
-        bad = run_data_set(exe, ds, in_names, out_names, frozen, work, tol)
+        bad = run_data_set(exe, ds, in_names, out_names, frozen, work, tol, kinds)
         if bad:
             return Result(name, op, bad[0], bad[1], frozen)
     return Result(name, op, "pass", "", frozen)
