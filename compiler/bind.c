@@ -6,6 +6,9 @@
 #include "infer.h"
 #include "rt_npy.h"
 
+/* The width of string inputs without --string-bytes. */
+#define BIND_STRING_BYTES 256
+
 static int find_input(const IrGraph *g, const char *name) {
   for (int i = 0; i < g->ninputs; i++)
     if (strcmp(g->vals[g->inputs[i]].name, name) == 0) return g->inputs[i];
@@ -218,6 +221,9 @@ int bind_inputs(IrGraph *g, const GpuxConfig *cfg, const Options *o, Diag *d) {
   int bad = 0;
   char where[512];
   if (bind_kinds(g, o, d)) return -1;
+  for (int i = 0; i < g->ninputs; i++)
+    if (g->vals[g->inputs[i]].dtype == DT_STRING)
+      g->vals[g->inputs[i]].strw = o->string_bytes ? o->string_bytes : BIND_STRING_BYTES;
   for (int i = 0; i < o->nconsts; i++) bad |= bind_constant(g, o->consts[i].name, o->consts[i].path, d);
   for (int i = 0; i < o->nshapes; i++) {
     snprintf(where, sizeof where, "--input-shape %s", o->shapes[i].name);

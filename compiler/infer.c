@@ -159,6 +159,22 @@ static void promote_outputs(IrGraph *g, int i) {
   }
 }
 
+/* String outputs need a width (IrValue.strw): views pass theirs on; an op
+ * that does not set one does not handle strings (reported). */
+static int string_widths(IrGraph *g, IrNode *n, Diag *d) {
+  for (int j = 0; j < n->nout; j++) {
+    IrValue *y = n->out[j] >= 0 ? &g->vals[n->out[j]] : NULL;
+    if (!y || y->dtype != DT_STRING || y->strw > 0) continue;
+    if (n->op->lower_kind == OPL_VIEW && n->in[0] >= 0 && g->vals[n->in[0]].dtype == DT_STRING) {
+      y->strw = g->vals[n->in[0]].strw;
+      continue;
+    }
+    diag_error(d, EK_UNSUPPORTED, ir_where(g, n), "%s of strings is not supported", n->op_type);
+    return 1;
+  }
+  return 0;
+}
+
 /* Values of data-dependent shape may only be graph outputs (reported). */
 static int reads_dynamic(IrGraph *g, IrNode *n, Diag *d) {
   for (int j = 0; j < n->nin; j++) {
@@ -294,6 +310,10 @@ int infer_graph(IrGraph *g, InferStats *st, Diag *d) {
       continue;
     }
     if (infer_node(g, n, d)) {
+      bad++;
+      continue;
+    }
+    if (string_widths(g, n, d)) {
       bad++;
       continue;
     }

@@ -96,6 +96,7 @@ int ir_inline_body(IrGraph *g, int pos, const IrBody *b, const char *prefix, con
     const IrTensor *t = &b->inits[i];
     int id = ir_add_const(g, arena_printf(&g->arena, "%s/%s", prefix, b->init_names[i]),
                           t->dtype, t->rank, t->dims, t->data);
+    g->vals[id].strw = t->strw;
     smap_put(&s.local, b->init_names[i], id);
   }
   for (int i = 0; i < b->nnodes && !rc; i++) {

@@ -83,7 +83,9 @@ int64_t ir_numel(const IrValue *v) {
   return n;
 }
 
-int64_t ir_bytes(const IrValue *v) { return ir_numel(v) * (int64_t)dtype_size(v->dtype); }
+int64_t ir_bytes(const IrValue *v) {
+  return ir_numel(v) * (v->dtype == DT_STRING ? v->strw : (int64_t)dtype_size(v->dtype));
+}
 
 void ir_set_shape(IrValue *v, DType t, int rank, const int64_t *dims) {
   ENSURE(rank >= 0 && rank <= IR_MAX_RANK);

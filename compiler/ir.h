@@ -51,6 +51,9 @@ typedef struct IrValue {
    * Before bind_inputs, a sequence graph input has nelems -1 and its element
    * type in dtype/rank/dims; optional_input marks a graph input that may be
    * left out (--absent). */
+  /* DT_STRING: each element is strw bytes of UTF-8, padded with NULs (so a
+   * string is at most strw bytes and holds no NUL). */
+  int64_t strw;
   int kind;                       /* VK_TENSOR, VK_SEQ, VK_NONE */
   int nelems;                     /* VK_SEQ: element count */
   int *elems;                     /* VK_SEQ: element value ids (graph arena) */
@@ -83,6 +86,7 @@ typedef struct IrTensor {
   int rank;
   int64_t dims[IR_MAX_RANK];
   const void *data;
+  int64_t strw; /* DT_STRING: bytes per element (see IrValue.strw) */
 } IrTensor;
 
 typedef struct IrBody IrBody;

@@ -16,6 +16,7 @@ static const char USAGE[] =
     "  --sequence-length NAME=N  input NAME is a sequence of N tensors, given to the program\n"
     "                            as inputs NAME[0] .. NAME[N-1] (shapes: --input-shape 'NAME[i]=..')\n"
     "  --absent NAME             leave out the optional input NAME (an empty optional)\n"
+    "  --string-bytes N          the most UTF-8 bytes of one string of a string input (256)\n"
     "  --constant NAME=FILE.npy  make input NAME a constant with this value; the program\n"
     "                            no longer takes it (repeatable)\n"
     "  --emit-only               write OUT.src/ but do not compile it\n"
@@ -85,6 +86,12 @@ static int parse_args(Options *o, int argc, char **argv) {
       name[eq - next] = 0;
       o->seqs[o->nseqs].name = name;
       o->seqs[o->nseqs++].len = n;
+    } else if (strcmp(a, "--string-bytes") == 0 && next) {
+      char *end = NULL;
+      long long n = strtoll(next, &end, 10);
+      if (*end || n < 1 || n > 1 << 20)
+        return usage_error("--string-bytes wants a count of bytes (1 to 1048576), got '%s'", next);
+      o->string_bytes = n;
     } else if (strcmp(a, "--absent") == 0 && next) {
       if (o->nabsent >= (int)ARRAY_LEN(o->absent)) return usage_error("too many --absent (at most 32), at '%s'", next);
       o->absent[o->nabsent++] = next;
@@ -100,7 +107,8 @@ static int parse_args(Options *o, int argc, char **argv) {
       else if (strcmp(a, "--json") == 0) o->json = 1;
       else if (a[0] == '-' && a[1]) {
         const char *needs[] = {"-o",         "--target",          "--input-shape", "--constant",
-                               "--absent",   "--sequence-length", "--dump-after"};
+                               "--absent",   "--sequence-length", "--dump-after",
+                               "--string-bytes"};
         for (size_t k = 0; k < ARRAY_LEN(needs); k++)
           if (strcmp(a, needs[k]) == 0) return usage_error("%s needs a value", a);
         return usage_error("unknown option '%s'", a);

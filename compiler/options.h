@@ -30,6 +30,7 @@ typedef struct Options {
   int nseqs;
   const char *absent[32]; /* --absent NAME: an optional input left out */
   int nabsent;
+  int64_t string_bytes;   /* --string-bytes: the width of string inputs (0: default) */
   int emit_only;          /* write OUT.src/ but do not compile it */
   int optimize;           /* 0: --no-optimize; else the yml's build.optimize (default 2) */
   int verbose;

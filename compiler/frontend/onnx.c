@@ -58,6 +58,7 @@ static int load_initializers(Loader *L, const Onnx__GraphProto *gp) {
     IrValue *v = ir_val(L->g, ir_add_value(L->g, t->name));
     ir_set_shape(v, tt.dtype, tt.rank, tt.dims);
     v->data = tt.data;
+    v->strw = tt.strw;
     v->flags |= VF_CONST;
     if (!(t->has_data_location &&
           t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL))
@@ -73,7 +74,7 @@ static int load_initializers(Loader *L, const Onnx__GraphProto *gp) {
 /* A tensor type into v's dtype and shape; 0 or -1 (reported). */
 static int tensor_type(Loader *L, const Onnx__TypeProto__Tensor *tt, IrValue *v) {
   v->dtype = dtype_is_known(tt->elem_type) ? (DType)tt->elem_type : DT_UNDEF;
-  if (v->dtype == DT_UNDEF || v->dtype == DT_STRING) {
+  if (v->dtype == DT_UNDEF) {
     diag_error(L->d, EK_UNSUPPORTED, L->path, "input '%s' has element type %d, not supported",
                v->name, tt->elem_type);
     return -1;

@@ -166,9 +166,45 @@ static void *unpack_subbyte(Loader *L, const void *packed, int64_t n, DType dt) 
   return out;
 }
 
+/* A string tensor: string_data, as fixed-width elements of the longest
+ * string's bytes (at least 1), NUL-padded. */
+static int string_tensor(Loader *L, const Onnx__TensorProto *t, IrTensor *out, const char *what) {
+  int ok = 1;
+  int64_t n = tensor_numel(t, &ok);
+  if (!ok || t->n_dims > IR_MAX_RANK) {
+    diag_error(L->d, EK_INVALID, L->path, "%s: invalid or too large dims", what);
+    return -1;
+  }
+  if ((int64_t)t->n_string_data != n) {
+    diag_error(L->d, EK_INVALID, L->path, "%s: has %zu strings, its shape needs %lld", what,
+               t->n_string_data, (long long)n);
+    return -1;
+  }
+  size_t w = 1;
+  for (size_t i = 0; i < t->n_string_data; i++) {
+    const ProtobufCBinaryData *s = &t->string_data[i];
+    if (memchr(s->data, 0, s->len)) {
+      diag_error(L->d, EK_UNSUPPORTED, L->path, "%s: string %zu holds a NUL byte", what, i);
+      return -1;
+    }
+    if (s->len > w) w = s->len;
+  }
+  char *buf = arena_alloc_aligned(&L->g->arena, (size_t)n * w + 1, 64);
+  memset(buf, 0, (size_t)n * w + 1);
+  for (size_t i = 0; i < t->n_string_data; i++)
+    if (t->string_data[i].len) memcpy(buf + i * w, t->string_data[i].data, t->string_data[i].len);
+  out->dtype = DT_STRING;
+  out->rank = (int)t->n_dims;
+  for (size_t i = 0; i < t->n_dims; i++) out->dims[i] = t->dims[i];
+  out->data = buf;
+  out->strw = (int64_t)w;
+  return 0;
+}
+
 /* TensorProto -> IrTensor; what names it in errors. Returns 0 or -1. */
 int onnx_load_tensor(Loader *L, const Onnx__TensorProto *t, IrTensor *out, const char *what) {
-  if (!dtype_is_known(t->data_type) || t->data_type == DT_STRING) {
+  if (t->data_type == DT_STRING) return string_tensor(L, t, out, what);
+  if (!dtype_is_known(t->data_type)) {
     diag_error(L->d, EK_UNSUPPORTED, L->path, "%s: element type %d is not supported", what,
                t->data_type);
     return -1;
@@ -189,6 +225,7 @@ int onnx_load_tensor(Loader *L, const Onnx__TensorProto *t, IrTensor *out, const
     return -1;
   }
   out->dtype = (DType)t->data_type;
+  out->strw = 0;
   out->rank = (int)t->n_dims;
   for (size_t i = 0; i < t->n_dims; i++) out->dims[i] = t->dims[i];
   int bits = dtype_packed_bits(out->dtype);

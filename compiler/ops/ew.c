@@ -214,6 +214,15 @@ static int ew_infer_ops(OpCtx *c, int first, int nops) {
 
 static int infer_ew(OpCtx *c) { return ew_infer_ops(c, 0, c->n->nin); }
 
+/* Equal: strings go to their own kernel (strings.c). */
+static int infer_equal(OpCtx *c) {
+  if (op_in(c, 0)->dtype == DT_STRING || op_in(c, 1)->dtype == DT_STRING) {
+    c->n->op = &OP_STRING_EQUAL;
+    return OP_STRING_EQUAL.infer(c);
+  }
+  return infer_ew(c);
+}
+
 static int infer_where(OpCtx *c) {
   IrValue *cond = op_in(c, 0);
   if (cond->dtype != DT_BOOL)
@@ -507,7 +516,7 @@ const OpDef OPS_EW[] = {
     EW_OP("And", 7, 2, 2, and, infer_ew),
     EW_OP("Or", 7, 2, 2, or, infer_ew),
     EW_OP("Xor", 7, 2, 2, xor, infer_ew),
-    EW_OP("Equal", 7, 2, 2, equal, infer_ew),
+    EW_OP("Equal", 7, 2, 2, equal, infer_equal),
     EW_OP("Less", 7, 2, 2, less, infer_ew),
     EW_OP("Greater", 7, 2, 2, greater, infer_ew),
     EW_OP("LessOrEqual", 12, 2, 2, less_or_equal, infer_ew),

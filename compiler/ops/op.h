@@ -56,6 +56,8 @@ enum {
 /* The internal op that converts between float32/float64 and the 16-bit
  * floats (ops/half.c); attribute "to" is the ONNX type number. */
 extern const OpDef OP_CONVERT;
+/* Equal of two string tensors (ops/strings.c); Equal hands strings to it. */
+extern const OpDef OP_STRING_EQUAL;
 /* Where between two If branches of equal shapes (ops/control.c). */
 extern const OpDef OP_SELECT;
 

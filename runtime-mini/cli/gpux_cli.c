@@ -207,8 +207,14 @@ static int cli_parse_args(cli *c, int argc, char **argv) {
 
 /* ---- the model's description */
 
+/* Bytes per element: strings are fixed-width UTF-8 (bytes / numel). */
+static size_t cli_elem_bytes(const gpux_tensor_info *t) {
+  if (t->dtype == GPUX_STRING) return t->numel ? t->bytes / t->numel : 1;
+  return rt_npy_dtype_size(t->dtype);
+}
+
 static int cli_check_tensor(const cli *c, const gpux_tensor_info *t, const char *kind, int i) {
-  size_t numel = 1, size = t->name ? rt_npy_dtype_size(t->dtype) : 0;
+  size_t numel = 1, size = t->name ? cli_elem_bytes(t) : 0;
   int zero = 0;
   if (!t->name)
     return cli_fail(c, CLI_MODEL, "%s %d has no name", kind, i);
@@ -364,7 +370,10 @@ static int cli_npy_header(const cli *c, const gpux_tensor_info *t, FILE *f, cons
   if (!same)
     return cli_fail(c, CLI_DATA, "input '%s': expected shape %s, got %s in '%s'", t->name, want,
                     got, path);
-  if (rt_npy_read_data(f, &h, c->in[t - c->info->inputs], t->bytes, err, sizeof err))
+  if (t->dtype == GPUX_STRING
+          ? rt_npy_read_strings(f, &h, c->in[t - c->info->inputs], cli_elem_bytes(t), err,
+                                sizeof err)
+          : rt_npy_read_data(f, &h, c->in[t - c->info->inputs], t->bytes, err, sizeof err))
     return cli_fail(c, CLI_DATA, "input '%s': '%s': %s", t->name, path, err);
   return 0;
 }
@@ -468,6 +477,9 @@ static int cli_json_input(cli *c, int idx, const rt_json *v, const char *text, s
   int line, col;
   if (c->given[idx]) return cli_fail(c, CLI_DATA, "input '%s' given twice", t->name);
   c->given[idx] = 1;
+  if (t->dtype == GPUX_STRING)
+    return cli_fail(c, CLI_DATA, "input '%s': strings cannot be given as JSON yet; use --input "
+                    "%s=FILE.npy", t->name, t->name);
   if (!rt_json_to_tensor(v, t->dtype, t->rank, t->shape, t->numel, c->in[idx], &where, err,
                          sizeof err))
     return 0;
@@ -712,13 +724,40 @@ static int cli_write_npys(cli *c) {
     char err[256];
     paths[i] = cli_out_path(c, i, paths);
     if (!paths[i]) rc = cli_fail(c, CLI_MODEL, "out of memory");
-    else if (rt_npy_save(paths[i], t->dtype, t->rank, cli_out_shape(c, i), c->out[i], err,
-                         sizeof err))
+    else if (t->dtype == GPUX_STRING
+                 ? rt_npy_save_strings(paths[i], t->rank, cli_out_shape(c, i), c->out[i],
+                                       cli_elem_bytes(t), err, sizeof err)
+                 : rt_npy_save(paths[i], t->dtype, t->rank, cli_out_shape(c, i), c->out[i], err,
+                               sizeof err))
       rc = cli_fail(c, CLI_DATA, "cannot write '%s': %s", paths[i], err);
   }
   for (int i = 0; i < n; i++) free(paths[i]);
   free(paths);
   return rc;
+}
+
+/* JSON of a string tensor: nested lists of JSON strings. */
+static const char *cli_json_strings(int d, int rank, const int64_t *shape, const char *p,
+                                    size_t width) {
+  if (d == rank) {
+    char *s = malloc(width + 1);
+    size_t n = 0;
+    if (s) {
+      while (n < width && p[n]) n++;
+      memcpy(s, p, n);
+      s[n] = 0;
+      rt_json_write_string(stdout, s);
+      free(s);
+    }
+    return p + width;
+  }
+  putchar('[');
+  for (int64_t i = 0; i < shape[d]; i++) {
+    if (i) fputs(", ", stdout);
+    p = cli_json_strings(d + 1, rank, shape, p, width);
+  }
+  putchar(']');
+  return p;
 }
 
 static void cli_write_json(const cli *c) {
@@ -728,8 +767,12 @@ static void cli_write_json(const cli *c) {
     printf("%s\n  ", i ? "," : "");
     rt_json_write_string(stdout, m->outputs[i].name);
     printf(": ");
-    rt_json_write_tensor(stdout, m->outputs[i].dtype, m->outputs[i].rank, cli_out_shape(c, i),
-                         c->out[i]);
+    if (m->outputs[i].dtype == GPUX_STRING)
+      cli_json_strings(0, m->outputs[i].rank, cli_out_shape(c, i), (const char *)c->out[i],
+                       cli_elem_bytes(&m->outputs[i]));
+    else
+      rt_json_write_tensor(stdout, m->outputs[i].dtype, m->outputs[i].rank, cli_out_shape(c, i),
+                           c->out[i]);
   }
   printf("%s}\n", m->n_outputs ? "\n" : "");
 }

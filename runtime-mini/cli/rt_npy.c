@@ -92,7 +92,7 @@ gpux_dtype rt_npy_storage(gpux_dtype dt) {
 
 const char *rt_npy_descr(gpux_dtype dt) {
   const npy_type *t = npy_type_of(dt);
-  return t ? t->descr : "?";
+  return t ? t->descr : dt == GPUX_STRING ? "<U" : "?";
 }
 
 /* The type a descr denotes, or GPUX_UNDEFINED. The byte-order character is
@@ -339,9 +339,25 @@ static int npy_dict(npy_lex *l, rt_npy_header *h) {
   return 0;
 }
 
+/* '<U7' / '|S7' (strings): sets the string fields; 1 if descr is one. */
+static int npy_string_descr(rt_npy_header *h) {
+  const char *d = h->descr;
+  char *end = NULL;
+  unsigned long n;
+  if (!d[0] || (d[1] != 'U' && d[1] != 'S') || d[2] < '0' || d[2] > '9') return 0;
+  n = strtoul(d + 2, &end, 10);
+  if (*end || n > (1u << 20)) return 0;
+  if (d[1] == 'U' && d[0] != '<' && d[0] != '=' && !(d[0] == '|' && n == 0)) return 0;
+  h->dtype = GPUX_STRING;
+  h->str_chars = n;
+  h->str_unicode = d[1] == 'U';
+  return 1;
+}
+
 /* Maps h->descr to h->dtype; big-endian multi-byte data is an error. */
 static int npy_descr(rt_npy_header *h, char *err, size_t errlen) {
   char order = h->descr[0];
+  if (npy_string_descr(h)) return 0;
   gpux_dtype dt = h->descr[0] ? npy_dtype_of_code(h->descr + 1) : GPUX_UNDEFINED;
   size_t size = rt_npy_dtype_size(dt);
   h->dtype = GPUX_UNDEFINED;
@@ -357,7 +373,8 @@ static int npy_descr(rt_npy_header *h, char *err, size_t errlen) {
 }
 
 static int npy_sizes(rt_npy_header *h, char *err, size_t errlen) {
-  size_t numel = 1, size = rt_npy_dtype_size(h->dtype);
+  size_t numel = 1, size = h->dtype == GPUX_STRING ? h->str_chars * (h->str_unicode ? 4 : 1)
+                                                   : rt_npy_dtype_size(h->dtype);
   int zero = 0;
   for (int i = 0; i < h->rank; i++) {
     uint64_t d = (uint64_t)h->shape[i];
@@ -570,6 +587,160 @@ int rt_npy_save(const char *path, gpux_dtype dt, int rank, const int64_t *shape,
   errno = 0;
   rc = fwrite(hdr, 1, n, f) == n ? 0 : -1;
   if (!rc && numel) rc = npy_write_data(f, data, numel, rt_npy_dtype_size(dt));
+  if (fclose(f) != 0) rc = -1;
+  if (rc) {
+    npy_err(err, errlen, "%s", strerror(errno ? errno : EIO));
+    remove(path);
+  }
+  return rc;
+}
+
+/* ---- strings */
+
+static size_t npy_strlen(const unsigned char *s, size_t width) {
+  size_t n = 0;
+  while (n < width && s[n]) n++;
+  return n;
+}
+
+/* Appends code point u as UTF-8 at out[*n]; 0, or -1 if it does not fit in
+ * cap bytes or is not a valid scalar value. */
+static int npy_utf8_put(char *out, size_t cap, size_t *n, uint32_t u) {
+  unsigned char b[4];
+  size_t k;
+  if (u == 0 || u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff)) return -1;
+  if (u < 0x80) b[0] = (unsigned char)u, k = 1;
+  else if (u < 0x800) b[0] = (unsigned char)(0xc0 | u >> 6), b[1] = (unsigned char)(0x80 | (u & 0x3f)), k = 2;
+  else if (u < 0x10000)
+    b[0] = (unsigned char)(0xe0 | u >> 12), b[1] = (unsigned char)(0x80 | (u >> 6 & 0x3f)),
+    b[2] = (unsigned char)(0x80 | (u & 0x3f)), k = 3;
+  else
+    b[0] = (unsigned char)(0xf0 | u >> 18), b[1] = (unsigned char)(0x80 | (u >> 12 & 0x3f)),
+    b[2] = (unsigned char)(0x80 | (u >> 6 & 0x3f)), b[3] = (unsigned char)(0x80 | (u & 0x3f)), k = 4;
+  if (*n + k > cap) return -2;
+  memcpy(out + *n, b, k);
+  *n += k;
+  return 0;
+}
+
+/* The code point at s[*i] of UTF-8 s (n bytes); advances *i. Invalid
+ * sequences give U+FFFD, one byte at a time. */
+static uint32_t npy_utf8_get(const unsigned char *s, size_t n, size_t *i) {
+  unsigned char c = s[*i];
+  size_t k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+  uint32_t u = k == 1 ? c : k == 2 ? (uint32_t)(c & 0x1f) : k == 3 ? (uint32_t)(c & 0x0f) : (uint32_t)(c & 0x07);
+  if (!k || *i + k > n) {
+    (*i)++;
+    return 0xfffd;
+  }
+  for (size_t j = 1; j < k; j++) {
+    if ((s[*i + j] & 0xc0) != 0x80) {
+      (*i)++;
+      return 0xfffd;
+    }
+    u = u << 6 | (s[*i + j] & 0x3f);
+  }
+  *i += k;
+  return u;
+}
+
+int rt_npy_read_strings(FILE *f, const rt_npy_header *h, char *dst, size_t width, char *err,
+                        size_t errlen) {
+  size_t item = h->str_chars * (h->str_unicode ? 4 : 1), k;
+  unsigned char *buf;
+  if (h->dtype != GPUX_STRING) return npy_err(err, errlen, "not a string array"), -1;
+  if (npy_check_size(f, h, err, errlen)) return -1;
+  buf = malloc(item ? item : 1);
+  if (!buf) return npy_err(err, errlen, "out of memory"), -1;
+  memset(dst, 0, h->numel * width);
+  for (size_t e = 0; e < h->numel; e++) {
+    size_t n = 0;
+    if (npy_fread(f, buf, item, "truncated data", err, errlen)) break;
+    for (k = 0; k < h->str_chars; k++) {
+      uint32_t u;
+      int rc;
+      if (h->str_unicode)
+        u = (uint32_t)buf[4 * k] | (uint32_t)buf[4 * k + 1] << 8 | (uint32_t)buf[4 * k + 2] << 16 |
+            (uint32_t)buf[4 * k + 3] << 24;
+      else
+        u = buf[k];
+      if (u == 0) break; /* numpy pads with NULs */
+      if (!h->str_unicode) {
+        if (n + 1 > width) rc = -2;
+        else dst[e * width + n++] = (char)u, rc = 0;
+      } else {
+        rc = npy_utf8_put(dst + e * width, width, &n, u);
+      }
+      if (rc == -1) {
+        npy_err(err, errlen, "string %zu holds an invalid character (U+%04lX)", e, (unsigned long)u);
+        free(buf);
+        return -1;
+      }
+      if (rc == -2) {
+        npy_err(err, errlen, "string %zu is longer than the %zu UTF-8 bytes the model was built "
+                "for (gpuxc build --string-bytes)", e, width);
+        free(buf);
+        return -1;
+      }
+    }
+    if (h->str_unicode == 0 && k < h->str_chars)
+      for (size_t j = k; j < h->str_chars; j++)
+        if (buf[j]) {
+          npy_err(err, errlen, "string %zu holds a NUL byte", e);
+          free(buf);
+          return -1;
+        }
+  }
+  free(buf);
+  if (h->numel && ferror(f)) return -1;
+  if (fgetc(f) != EOF)
+    return npy_err(err, errlen, "file size does not match the header (extra bytes at the end)"), -1;
+  return 0;
+}
+
+int rt_npy_save_strings(const char *path, int rank, const int64_t *shape, const char *data,
+                        size_t width, char *err, size_t errlen) {
+  char hdr[2048], dict[64 + RT_NPY_MAX_RANK * 24 + NPY_GROWTH_DIGITS];
+  size_t numel = 1, chars = 1, n, hlen, pad, total;
+  FILE *f;
+  int rc = 0;
+  for (int i = 0; i < rank; i++) numel *= (size_t)shape[i];
+  for (size_t e = 0; e < numel; e++) { /* the longest element, in code points */
+    const unsigned char *s = (const unsigned char *)data + e * width;
+    size_t len = npy_strlen(s, width), c = 0;
+    for (size_t i = 0; i < len; c++) (void)npy_utf8_get(s, len, &i);
+    if (c > chars) chars = c;
+  }
+  if (rank < 0 || rank > RT_NPY_MAX_RANK) return npy_err(err, errlen, "rank %d", rank), -1;
+  n = (size_t)snprintf(dict, sizeof dict, "{'descr': '<U%zu', 'fortran_order': False, 'shape': (",
+                       chars);
+  for (int i = 0; i < rank; i++)
+    n += (size_t)snprintf(dict + n, sizeof dict - n, "%s%lld", i ? ", " : "", (long long)shape[i]);
+  n += (size_t)snprintf(dict + n, sizeof dict - n, "%s), }", rank == 1 ? "," : "");
+  hlen = n + 1;
+  pad = NPY_ALIGN - (10 + hlen) % NPY_ALIGN;
+  total = 10 + hlen + pad;
+  memcpy(hdr, NPY_MAGIC "\x01\x00", 8);
+  hdr[8] = (char)((hlen + pad) & 0xff);
+  hdr[9] = (char)((hlen + pad) >> 8);
+  memcpy(hdr + 10, dict, n);
+  memset(hdr + 10 + n, ' ', pad);
+  hdr[total - 1] = '\n';
+  f = fopen(path, "wb");
+  if (!f) return npy_err(err, errlen, "%s", strerror(errno)), -1;
+  errno = 0;
+  if (fwrite(hdr, 1, total, f) != total) rc = -1;
+  for (size_t e = 0; !rc && e < numel; e++) {
+    const unsigned char *s = (const unsigned char *)data + e * width;
+    size_t len = npy_strlen(s, width), i = 0, c = 0;
+    unsigned char u4[4];
+    for (; i < len || c < chars; c++) {
+      uint32_t u = i < len ? npy_utf8_get(s, len, &i) : 0;
+      u4[0] = (unsigned char)u, u4[1] = (unsigned char)(u >> 8), u4[2] = (unsigned char)(u >> 16),
+      u4[3] = (unsigned char)(u >> 24);
+      if (fwrite(u4, 1, 4, f) != 4) rc = -1;
+    }
+  }
   if (fclose(f) != 0) rc = -1;
   if (rc) {
     npy_err(err, errlen, "%s", strerror(errno ? errno : EIO));

@@ -30,6 +30,8 @@ typedef struct rt_npy_header {
   int64_t shape[RT_NPY_MAX_RANK];
   size_t numel;
   size_t data_bytes;           /* numel * element size */
+  size_t str_chars;            /* GPUX_STRING: characters per element ('<U7': 7) */
+  int str_unicode;             /* GPUX_STRING: 1 for '<U' (UTF-32), 0 for '|S' (bytes) */
   size_t header_bytes;         /* offset of the data from the start of the file */
 } rt_npy_header;
 
@@ -41,6 +43,17 @@ const char *rt_npy_descr(gpux_dtype dt);       /* "<f4", "|b1", ...; bfloat16 ->
  * NumPy lacks their raw bits' type (bfloat16: uint16; float8, float4: uint8)
  * or, for int4/uint4/int2/uint2, int8/uint8 values. */
 gpux_dtype rt_npy_storage(gpux_dtype dt);
+
+/* Strings. A model holds each string element as `width` bytes of UTF-8,
+ * NUL-padded; .npy files hold fixed-width '<U' (UTF-32) or '|S' (bytes).
+ * rt_npy_read_strings reads the data after h's header into dst (numel *
+ * width bytes), failing with a message that names the element when one
+ * does not fit. rt_npy_save_strings writes '<U' of the longest element's
+ * length (at least 1). */
+int rt_npy_read_strings(FILE *f, const rt_npy_header *h, char *dst, size_t width, char *err,
+                        size_t errlen);
+int rt_npy_save_strings(const char *path, int rank, const int64_t *shape, const char *data,
+                        size_t width, char *err, size_t errlen);
 
 /* Scalar conversions (round to nearest even). */
 float rt_npy_f16_to_f32(uint16_t h);

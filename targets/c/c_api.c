@@ -13,7 +13,7 @@ static const char *GPUX_DTYPE[] = {
     [DT_F8E4M3FNUZ] = "GPUX_FLOAT8E4M3FNUZ", [DT_F8E5M2] = "GPUX_FLOAT8E5M2",
     [DT_F8E5M2FNUZ] = "GPUX_FLOAT8E5M2FNUZ", [DT_U4] = "GPUX_UINT4", [DT_I4] = "GPUX_INT4",
     [DT_F4E2M1] = "GPUX_FLOAT4E2M1", [DT_F8E8M0] = "GPUX_FLOAT8E8M0", [DT_U2] = "GPUX_UINT2",
-    [DT_I2] = "GPUX_INT2"};
+    [DT_I2] = "GPUX_INT2", [DT_STRING] = "GPUX_STRING"};
 
 /* C field names for the inputs or outputs: sanitized and unique. */
 static char **field_names(const IrGraph *g, const int *ids, int n) {

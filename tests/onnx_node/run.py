@@ -204,6 +204,9 @@ VALUES = {"int4": np.int8, "uint4": np.uint8, "int2": np.int8, "uint2": np.uint8
 
 
 def to_storage(array):
+    if array.dtype == object:  # strings: fixed-width unicode, as numpy saves them
+        return np.array([s.decode() if isinstance(s, bytes) else s for s in array.ravel()],
+                        dtype=str).reshape(array.shape)
     name = array.dtype.name
     if name in BITS:
         return array.view(BITS[name])
@@ -213,6 +216,8 @@ def to_storage(array):
 def from_storage(got, want_dtype):
     """The program's array as want_dtype, when that is a type held in another (to_storage)."""
     name = want_dtype.name
+    if want_dtype == object and got.dtype.kind == "U":
+        return got.astype(object)
     if name in BITS and got.dtype == BITS[name]:
         return got.view(want_dtype)
     if name in VALUES and got.dtype == VALUES[name]:
