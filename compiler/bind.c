@@ -160,7 +160,7 @@ static int bind_kinds(IrGraph *g, const Options *o, Diag *d) {
   }
   if (bad) return -1;
   int n = g->ninputs, *old = xmalloc(sizeof(int) * (size_t)(n + 1));
-  memcpy(old, g->inputs, sizeof(int) * (size_t)n);
+  if (n) memcpy(old, g->inputs, sizeof(int) * (size_t)n);
   g->ninputs = 0;
   for (int i = 0; i < n; i++) {
     int id = old[i];

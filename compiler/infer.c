@@ -229,7 +229,7 @@ static int reads_non_tensor(IrGraph *g, IrNode *n, Diag *d) {
  * "NAME[i]"; an empty optional is no output. */
 static int expand_outputs(IrGraph *g, Diag *d) {
   int n = g->noutputs, bad = 0, *old = xmalloc(sizeof(int) * (size_t)(n + 1));
-  memcpy(old, g->outputs, sizeof(int) * (size_t)n);
+  if (n) memcpy(old, g->outputs, sizeof(int) * (size_t)n);
   g->noutputs = 0;
   for (int i = 0; i < n; i++) {
     IrValue *v = &g->vals[old[i]];
