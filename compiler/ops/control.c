@@ -249,25 +249,17 @@ static int scan_ints(OpCtx *c, const char *name, int64_t *v, int n) {
   return 0;
 }
 
-static int expand_scan(OpCtx *c, int pos) {
-  const IrBody *b = body_attr(c, "body");
+/* The unrolled scan over the values ins[0..nstate + m) (states, then scan
+ * inputs) into the values outs[0..nout) (-1: unused), at pos. Returns the
+ * nodes added, or -1 (reported). */
+static int scan_unroll(OpCtx *c, int pos, const IrBody *b, const int *ins, int nstate, int m,
+                       int ns, int64_t *in_axes, const int64_t *in_dirs, const int64_t *out_axes,
+                       const int64_t *out_dirs, const char *name, const int *node_out) {
   IrGraph *g = c->g;
-  if (!b) return -1;
-  if (c->opset < 9) return op_unsupported(c, "Scan-8 (with a batch axis) is not supported");
-  int ok = 1;
-  int m = (int)op_attr_int(c, "num_scan_inputs", 0, &ok), nin = c->n->nin, nout = c->n->nout;
-  int nstate = nin - m, ns = nout - nstate;
-  if (!ok || m < 1 || nstate < 0 || ns < 0 || m > 16 || ns > 16 || b->ninputs != nin ||
-      b->noutputs != nout)
-    return op_invalid(c, "num_scan_inputs and the body do not fit the node");
-  int64_t in_axes[16], in_dirs[16], out_axes[16], out_dirs[16];
-  if (scan_ints(c, "scan_input_axes", in_axes, m) || scan_ints(c, "scan_input_directions", in_dirs, m) ||
-      scan_ints(c, "scan_output_axes", out_axes, ns) ||
-      scan_ints(c, "scan_output_directions", out_dirs, ns))
-    return -1;
+  int nin = nstate + m, nout = nstate + ns;
   int64_t T = -1;
   for (int i = 0; i < m; i++) {
-    IrValue *x = op_in(c, nstate + i);
+    IrValue *x = &g->vals[ins[nstate + i]];
     int a = op_axis(c, in_axes[i], x->rank, "scan_input_axes");
     if (a < 0) return -1;
     in_axes[i] = a;
@@ -275,13 +267,9 @@ static int expand_scan(OpCtx *c, int pos) {
     T = x->dims[a];
   }
   if (T < 1 || T > MAX_UNROLL) return op_unsupported(c, "a scan of %lld steps", (long long)T);
-  int *ins = xmalloc(sizeof(int) * (size_t)nin), *outs = xmalloc(sizeof(int) * (size_t)nout);
-  int *state = xmalloc(sizeof(int) * (size_t)(nstate + 1)), *node_out = xmalloc(sizeof(int) * (size_t)nout);
+  int *outs = xmalloc(sizeof(int) * (size_t)nout), *state = xmalloc(sizeof(int) * (size_t)(nstate + 1));
   int *scan = xmalloc(sizeof(int) * (size_t)(ns * T + 1)), *args = xmalloc(sizeof(int) * (size_t)nin);
-  memcpy(ins, c->n->in, sizeof(int) * (size_t)nin);
-  memcpy(node_out, c->n->out, sizeof(int) * (size_t)nout);
   memcpy(state, ins, sizeof(int) * (size_t)nstate);
-  const char *name = c->n->name;
   int added = 0, rc = 0;
   for (int64_t t = 0; t < T && !rc; t++) {
     for (int i = 0; i < m; i++) {
@@ -316,14 +304,100 @@ static int expand_scan(OpCtx *c, int pos) {
       }
     added += op_stack(g, pos + added, seq, (int)T, out_axes[k], node_out[nstate + k]);
   }
-  if (!rc) g->nodes[pos + added].dead = 1;
-  free(ins);
   free(outs);
   free(state);
-  free(node_out);
   free(scan);
   free(args);
+  return rc ? -1 : added;
+}
+
+static int src_id(OpCtx *c, int i) { return c->n->in[1 + i]; }
+
+/* Scan-8: inputs and states have a batch axis 0 and the sequence axis 1;
+ * each batch element is scanned on its own and the results are stacked. An
+ * optional first input, sequence_lens, must be absent (or all full). */
+static int expand_scan8(OpCtx *c, int pos, const IrBody *b, int m) {
+  IrGraph *g = c->g;
+  int nin = c->n->nin - 1, nout = c->n->nout, nstate = nin - m, ns = nout - nstate, ok = 1;
+  if (op_has_in(c, 0))
+    return op_unsupported(c, "Scan-8 with sequence_lens is not supported; leave it out");
+  int64_t dirs[16] = {0}, zeros[16] = {0};
+  int got = op_attr_ints(c, "directions", dirs, 16);
+  if (got == -2 || !ok) return -1;
+  if (got >= 0 && got != m) return op_invalid(c, "attribute 'directions' needs %d values", m);
+  for (int i = 0; i < nin; i++)
+    if (g->vals[src_id(c, i)].rank < (i < nstate ? 1 : 2))
+      return op_invalid(c, "input %d ('%s') needs a batch axis%s", i + 1,
+                        g->vals[src_id(c, i)].name, i < nstate ? "" : " and a sequence axis");
+  int64_t B = g->vals[c->n->in[1]].dims[0];
+  if (B < 1 || B > MAX_UNROLL) return op_unsupported(c, "a batch of %lld", (long long)B);
+  int *ins = xmalloc(sizeof(int) * (size_t)nin), *node_out = xmalloc(sizeof(int) * (size_t)nout);
+  int *per = xmalloc(sizeof(int) * (size_t)(nout * B + 1)), *outs_b = xmalloc(sizeof(int) * (size_t)nout);
+  int *src = xmalloc(sizeof(int) * (size_t)nin);
+  memcpy(src, c->n->in + 1, sizeof(int) * (size_t)nin);
+  memcpy(node_out, c->n->out, sizeof(int) * (size_t)nout);
+  const char *name = c->n->name;
+  int added = 0, rc = 0;
+  for (int64_t bi = 0; bi < B && !rc; bi++) {
+    for (int i = 0; i < nin; i++) {
+      int64_t *idx = op_alloc(g, 8);
+      *idx = bi;
+      const char *sn = arena_printf(&g->arena, "%s/batch%lld/in%d", name, (long long)bi, i);
+      IrNode *gn = op_new_node(g, pos + added++, "Gather", sn, 2, 1);
+      gn->in[0] = src[i];
+      gn->in[1] = ir_add_const(g, "index", DT_I64, 0, NULL, idx);
+      gn->out[0] = ir_new_temp(g, sn);
+      ir_add_attr(g, &g->nodes[pos + added - 1], "axis", AT_INT)->i = 0;
+      ins[i] = g->nodes[pos + added - 1].out[0];
+      IrValue *sv = &g->vals[src[i]]; /* its shape now: scan_unroll reads it */
+      ir_set_shape(&g->vals[ins[i]], sv->dtype, sv->rank - 1, sv->dims + 1);
+    }
+    for (int j = 0; j < nout; j++)
+      outs_b[j] = node_out[j] < 0 ? -1
+                  : ir_new_temp(g, arena_printf(&g->arena, "%s/batch%lld/out%d", name,
+                                                (long long)bi, j));
+    int64_t axes[16] = {0};
+    int r = scan_unroll(c, pos + added, b, ins, nstate, m, ns, axes, dirs, zeros, zeros,
+                        arena_printf(&g->arena, "%s/batch%lld", name, (long long)bi), outs_b);
+    if (r < 0) rc = -1;
+    else added += r;
+    for (int j = 0; j < nout; j++) per[j * B + bi] = outs_b[j];
+  }
+  for (int j = 0; !rc && j < nout; j++)
+    if (node_out[j] >= 0) added += op_stack(g, pos + added, per + j * B, (int)B, 0, node_out[j]);
+  if (!rc) g->nodes[pos + added].dead = 1;
+  free(ins);
+  free(node_out);
+  free(per);
+  free(outs_b);
+  free(src);
   return rc ? -1 : 1;
+}
+
+static int expand_scan(OpCtx *c, int pos) {
+  const IrBody *b = body_attr(c, "body");
+  if (!b) return -1;
+  int ok = 1;
+  int m = (int)op_attr_int(c, "num_scan_inputs", 0, &ok), nin = c->n->nin, nout = c->n->nout;
+  int opset8 = c->opset < 9, nstate = nin - opset8 - m, ns = nout - nstate;
+  if (!ok || m < 1 || nstate < 0 || ns < 0 || m > 16 || ns > 16 || b->ninputs != nin - opset8 ||
+      b->noutputs != nout)
+    return op_invalid(c, "num_scan_inputs and the body do not fit the node");
+  if (opset8) return expand_scan8(c, pos, b, m);
+  int64_t in_axes[16], in_dirs[16], out_axes[16], out_dirs[16];
+  if (scan_ints(c, "scan_input_axes", in_axes, m) || scan_ints(c, "scan_input_directions", in_dirs, m) ||
+      scan_ints(c, "scan_output_axes", out_axes, ns) ||
+      scan_ints(c, "scan_output_directions", out_dirs, ns))
+    return -1;
+  int *ins = xmalloc(sizeof(int) * (size_t)nin), *node_out = xmalloc(sizeof(int) * (size_t)nout);
+  memcpy(ins, c->n->in, sizeof(int) * (size_t)nin);
+  memcpy(node_out, c->n->out, sizeof(int) * (size_t)nout);
+  int added = scan_unroll(c, pos, b, ins, nstate, m, ns, in_axes, in_dirs, out_axes, out_dirs,
+                          c->n->name, node_out);
+  if (added >= 0) c->g->nodes[pos + added].dead = 1;
+  free(ins);
+  free(node_out);
+  return added < 0 ? -1 : 1;
 }
 
 #define CONTROL(NAME, SINCE, MIN, MAX, NOUT, EXPAND)                                   \
