@@ -2,6 +2,8 @@
 #include "rt_kernels.h"
 #include "op.h"
 
+KERNEL_DEF(K_MATMUL_F64, rt_matmul_f64, "gemm.c", RtMatMul, 3, KA(0), KA(1), KA(2));
+
 static int infer_gemm(OpCtx *c) {
   if (op_require_float(c, 0) || op_require_float(c, 1) || op_require_float(c, 2)) return -1;
   IrValue *a = op_in(c, 0), *b = op_in(c, 1), *cc = op_in(c, 2);
@@ -99,7 +101,12 @@ static int matmul_shape(OpCtx *c, MatMulShape *s, int *rank, int64_t *dims) {
 }
 
 static int infer_matmul(OpCtx *c) {
-  if (op_require_float(c, 0) || op_require_float(c, 1)) return -1;
+  static const DType T[] = {DT_F32, DT_F64, DT_UNDEF};
+  if (op_check_type(c, 0, T) || op_check_type(c, 1, T)) return -1;
+  DType t = op_in(c, 0)->dtype;
+  if (op_in(c, 1)->dtype != t)
+    return op_invalid(c, "inputs of different types: %s and %s", dtype_name(t),
+                      dtype_name(op_in(c, 1)->dtype));
   MatMulShape s;
   int rank;
   int64_t dims[IR_MAX_RANK];
@@ -108,7 +115,8 @@ static int infer_matmul(OpCtx *c) {
   IrValue *bias = op_in(c, 2);
   if (bias && (ir_numel(bias) != s.n || bias->dtype != DT_F32))
     BUG("fused MatMul bias of the wrong shape");
-  op_set_out(c, 0, DT_F32, rank, dims);
+  if (t == DT_F64 && (bias || c->n->act.kind)) BUG("fused float64 MatMul");
+  op_set_out(c, 0, t, rank, dims);
   return 0;
 }
 
@@ -117,7 +125,8 @@ static int lower_matmul(OpCtx *c, KList *l) {
   int rank;
   int64_t dims[IR_MAX_RANK];
   if (matmul_shape(c, &s, &rank, dims)) return -1;
-  KCall *k = kl_add(l, "rt_matmul_f32");
+  int f64 = op_in(c, 0)->dtype == DT_F64;
+  KCall *k = f64 ? kl_call(l, &K_MATMUL_F64) : kl_add(l, "rt_matmul_f32");
   kc_i(k, "m", s.m);
   kc_i(k, "n", s.n);
   kc_i(k, "k", s.k);
@@ -130,7 +139,7 @@ static int lower_matmul(OpCtx *c, KList *l) {
   kc_f(k, "beta", c->n->act.beta);
   kc_arg(k, c->n->in[0]);
   kc_arg(k, c->n->in[1]);
-  kc_arg(k, op_has_in(c, 2) ? c->n->in[2] : KC_NULL);
+  if (!f64) kc_arg(k, op_has_in(c, 2) ? c->n->in[2] : KC_NULL);
   kc_arg(k, c->n->out[0]);
   kc_end(k);
   return 0;

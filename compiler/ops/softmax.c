@@ -3,6 +3,8 @@
 #include "rt_kernels.h"
 #include "op.h"
 
+KERNEL_DEF(K_SOFTMAX_F64, rt_softmax_f64, "softmax.c", RtSoftmax, 2, KA(0), KA(1));
+
 static int softmax_split(OpCtx *c, int64_t *outer, int64_t *len, int64_t *inner) {
   IrValue *x = op_in(c, 0);
   int ok = 1;
@@ -25,7 +27,8 @@ static int softmax_split(OpCtx *c, int64_t *outer, int64_t *len, int64_t *inner)
 
 static int infer_softmax(OpCtx *c) {
   int64_t o, l, i;
-  if (op_require_float(c, 0) || softmax_split(c, &o, &l, &i)) return -1;
+  static const DType T[] = {DT_F32, DT_F64, DT_UNDEF};
+  if (op_check_type(c, 0, T) || softmax_split(c, &o, &l, &i)) return -1;
   op_same_as(c, 0, 0);
   return 0;
 }
@@ -33,7 +36,7 @@ static int infer_softmax(OpCtx *c) {
 static int lower_softmax(OpCtx *c, KList *l) {
   int64_t outer, len, inner;
   if (softmax_split(c, &outer, &len, &inner)) return -1;
-  KCall *k = kl_add(l, "rt_softmax_f32");
+  KCall *k = op_in(c, 0)->dtype == DT_F64 ? kl_call(l, &K_SOFTMAX_F64) : kl_add(l, "rt_softmax_f32");
   kc_i(k, "outer", outer);
   kc_i(k, "len", len);
   kc_i(k, "inner", inner);

@@ -196,9 +196,11 @@ RT_API void rt_conv_transpose_f32(const RtConvTranspose *p, const float *x, cons
 RT_API void rt_gemm_f32(const RtGemm *p, const float *a, const float *b, const float *c, float *y);
 RT_API void rt_matmul_f32(const RtMatMul *p, const float *a, const float *b, const float *bias,
                           float *y);
+RT_API void rt_matmul_f64(const RtMatMul *p, const double *a, const double *b, double *y);
 RT_API void rt_maxpool_f32(const RtPool *p, const float *x, float *y);
 RT_API void rt_avgpool_f32(const RtPool *p, const float *x, float *y);
 RT_API void rt_softmax_f32(const RtSoftmax *p, const float *x, float *y);
+RT_API void rt_softmax_f64(const RtSoftmax *p, const double *x, double *y);
 RT_API void rt_layernorm_f32(const RtLayerNorm *p, const float *x, const float *scale,
                              const float *bias, float *y, float *mean, float *inv_std);
 RT_API void rt_batchnorm_f32(const RtBatchNorm *p, const float *x, const float *scale,
@@ -212,6 +214,63 @@ RT_API void rt_range_f32(const RtRange *p, const float *start, const float *delt
 RT_API void rt_range_i64(const RtRange *p, const int64_t *start, const int64_t *delta,
                          int64_t *y);
 RT_API void rt_fill(const RtFill *p, const void *value, void *y);
+#endif
+
+/* ---- More types and modes of Reduce*, the pools, BatchNormalization and
+ * Dropout (reduce.c, pool.c, norm.c, misc.c). ---- */
+
+/* MaxPool (with its Indices) and AveragePool of any type, as RtPool, plus:
+ * type RT_POOL_*, is_max, and storage_order of the indices (0: row-major
+ * over (n, c, spatial...), 1: the spatial part column-major). A max window
+ * with no tap inside the input gives the type's lowest value and index -1. */
+enum { RT_POOL_F32 = 0, RT_POOL_F64 = 1, RT_POOL_I8 = 2, RT_POOL_U8 = 3 };
+typedef struct RtPoolAny {
+  int64_t n, c;
+  int64_t in[3], out[3], k[3];
+  int64_t stride[3], dil[3], pad_begin[3], pad_end[3];
+  int64_t count_include_pad;
+  int64_t type, is_max, storage_order;
+} RtPoolAny;
+
+/* BatchNormalization in training mode on [n, c, inner] (float64 if f64,
+ * else float32): per channel, the mean and the population variance of x
+ * over n and inner (in double) normalize x: y = (x - mean) / sqrt(var + eps)
+ * * scale + bias. running_mean = mean_in * momentum + mean * (1 - momentum),
+ * running_var likewise (either output may be NULL). */
+typedef struct RtBatchNormTrain {
+  int64_t n, c, inner, f64;
+  float eps, momentum;
+} RtBatchNormTrain;
+
+/* Dropout in training mode: element i is kept when u_i >= ratio, u_i in
+ * [0, 1) a pure function of (seed, i) (splitmix64 of a counter); y = x /
+ * (1 - ratio) where kept, else 0; mask (may be NULL) = kept. ratio is
+ * *ratio_in (float32, float64 if ratio_f64), or the field when ratio_in is
+ * NULL; training (bool) false gives y = x and a true mask. A ratio <= 0 or
+ * NaN keeps everything, >= 1 drops everything. x, y: float32 (float64 if
+ * f64), n elements. */
+typedef struct RtDropout {
+  int64_t n, f64, ratio_f64, seed;
+  float ratio;
+} RtDropout;
+
+#ifndef RT_UNITY
+RT_API void rt_reduce_f64(const RtReduce *p, const double *x, double *y);
+RT_API void rt_reduce_u64(const RtReduce *p, const void *x, void *y);
+RT_API void rt_reduce_i32(const RtReduce *p, const void *x, void *y);
+RT_API void rt_reduce_u32(const RtReduce *p, const void *x, void *y);
+RT_API void rt_reduce_i8(const RtReduce *p, const void *x, void *y);
+RT_API void rt_reduce_u8(const RtReduce *p, const void *x, void *y);
+RT_API void rt_reduce_bool(const RtReduce *p, const void *x, void *y);
+RT_API void rt_pool_any(const RtPoolAny *p, const void *x, void *y, int64_t *indices);
+RT_API void rt_batchnorm_f64(const RtBatchNorm *p, const double *x, const double *scale,
+                             const double *bias, const double *mean, const double *var,
+                             double *y);
+RT_API void rt_batchnorm_train(const RtBatchNormTrain *p, const void *x, const void *scale,
+                               const void *bias, const void *mean, const void *var, void *y,
+                               void *running_mean, void *running_var);
+RT_API void rt_dropout(const RtDropout *p, const void *x, const void *ratio_in,
+                       const void *training, void *y, void *mask);
 #endif
 
 #endif /* RT_KERNELS_H */

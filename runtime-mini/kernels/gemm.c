@@ -64,3 +64,27 @@ RT_API void rt_matmul_f32(const RtMatMul *p, const float *a, const float *b, con
     }
   }
 }
+
+/* float64 MatMul (no bias or activation: those are fused for float32 only),
+ * accumulated in double, i-k-j order so the inner loop is contiguous. */
+RT_API void rt_matmul_f64(const RtMatMul *p, const double *a, const double *b, double *y) {
+  int64_t idx[6] = {0, 0, 0, 0, 0, 0};
+  int64_t nb = 1, t, j, rank = p->batch_rank, i, kk;
+  for (j = 0; j < rank; j++) nb *= p->batch[j];
+  for (t = 0; t < nb; t++) {
+    int64_t aoff = 0, boff = 0;
+    double *yt = y + t * p->m * p->n;
+    for (j = 0; j < rank; j++) aoff += idx[j] * p->a_bstride[j], boff += idx[j] * p->b_bstride[j];
+    for (i = 0; i < p->m * p->n; i++) yt[i] = 0.0;
+    for (i = 0; i < p->m; i++)
+      for (kk = 0; kk < p->k; kk++) {
+        double av = a[aoff + i * p->k + kk];
+        const double *br = b + boff + kk * p->n;
+        for (j = 0; j < p->n; j++) yt[i * p->n + j] += av * br[j];
+      }
+    for (j = rank - 1; j >= 0; j--) {
+      if (++idx[j] < p->batch[j]) break;
+      idx[j] = 0;
+    }
+  }
+}

@@ -68,3 +68,17 @@ RT_API void rt_softmax_f32(const RtSoftmax *p, const float *x, float *y) {
     }
   }
 }
+
+/* float64: one strided column at a time (no blocking). */
+RT_API void rt_softmax_f64(const RtSoftmax *p, const double *x, double *y) {
+  int64_t o, i, l, in = p->inner;
+  for (o = 0; o < p->outer; o++)
+    for (i = 0; i < in; i++) {
+      const double *xs = x + o * p->len * in + i;
+      double *ys = y + o * p->len * in + i, mx = -INFINITY, sum = 0.0;
+      for (l = 0; l < p->len; l++) mx = xs[l * in] > mx ? xs[l * in] : mx;
+      for (l = 0; l < p->len; l++) sum += exp(xs[l * in] - mx);
+      for (l = 0; l < p->len; l++)
+        ys[l * in] = p->log ? xs[l * in] - mx - log(sum) : exp(xs[l * in] - mx) / sum;
+    }
+}

@@ -340,6 +340,13 @@ SOFTMAX = [
     op1("logsoftmax-large-values", "LogSoftmax", ["x"], {"x": randn(3, 8, scale=40.0)},
         opset=13),
     op1("softmax-opset1-rank4-axis2", "Softmax", ["x"], {"x": randn(2, 2, 3, 2)}, opset=1, axis=2),
+    op1("softmax-float64-axis1", "Softmax", ["x"], {"x": randn(2, 5, 3, dtype=np.float64)},
+        opset=13, axis=1),
+    op1("logsoftmax-float64", "LogSoftmax", ["x"], {"x": randn(3, 7, dtype=np.float64)}, opset=13),
+    op1("matmul-float64-batched", "MatMul", ["a", "b"],
+        {"a": randn(2, 1, 3, 4, dtype=np.float64), "b": randn(3, 4, 5, dtype=np.float64)}),
+    op1("matmul-float64-vector", "MatMul", ["a", "b"],
+        {"a": randn(4, dtype=np.float64), "b": randn(2, 4, 3, dtype=np.float64)}),
 ]
 
 
@@ -1438,8 +1445,6 @@ UNSUPPORTED_CASES = [
     unsupported("conv-float64", node("Conv", ["x", "w"]),
                 {"x": randn(1, 1, 3, 3, dtype=np.float64)},
                 {"w": randn(1, 1, 2, 2, dtype=np.float64)}),
-    unsupported("softmax-float64", node("Softmax", ["x"]), {"x": randn(2, 3, dtype=np.float64)},
-                opset=13),
     unsupported("matmul-int64", node("MatMul", ["a", "b"]), {"a": ints(-3, 3, 2, 3)},
                 {"b": ints(-3, 3, 3, 2)}),
     unsupported("reshape-runtime-shape", node("Reshape", ["x", "s"]),
