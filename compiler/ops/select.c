@@ -1,5 +1,5 @@
 /* select.c - ops that select along an axis: ArgMax, ArgMin, TopK, Hardmax,
- * CumSum. The kernels (runtime-mini/kernels/select.c) see the input as
+ * CumSum, CumProd. The kernels (runtime-mini/kernels/select.c) see the input as
  * [outer, len, inner] around the axis and take the ONNX type number. */
 #include <string.h>
 
@@ -176,8 +176,8 @@ static int lower_hardmax(OpCtx *c, KList *l) {
   return 0;
 }
 
-/* ---- CumSum: the axis is read by the kernel, so it may be a graph
- * input; a constant one is checked here. ---- */
+/* ---- CumSum and CumProd (one kernel): the axis is read by the kernel,
+ * so it may be a graph input; a constant one is checked here. ---- */
 
 static int infer_cumsum(OpCtx *c) {
   static const DType IDX[] = {DT_I64, DT_I32, DT_UNDEF};
@@ -210,6 +210,7 @@ static int lower_cumsum(OpCtx *c, KList *l) {
   kc_i(k, "exclusive", excl != 0);
   kc_i(k, "reverse", rev != 0);
   kc_i(k, "axis_i32", op_in(c, 1)->dtype == DT_I32);
+  kc_i(k, "prod", strcmp(c->n->op_type, "CumProd") == 0);
   kc_arg(k, c->n->in[0]);
   kc_arg(k, c->n->in[1]);
   kc_arg(k, c->n->out[0]);
@@ -223,5 +224,6 @@ const OpDef OPS_SELECT[] = {
     {"TopK", "", 1, 1, 2, 2, 2, OPL_KERNEL, 0, infer_topk, lower_topk},
     {"Hardmax", "", 1, 1, 1, 1, 1, OPL_KERNEL, 0, infer_hardmax, lower_hardmax},
     {"CumSum", "", 11, 2, 2, 1, 1, OPL_KERNEL, 0, infer_cumsum, lower_cumsum},
+    {"CumProd", "", 26, 2, 2, 1, 1, OPL_KERNEL, 0, infer_cumsum, lower_cumsum},
     {NULL},
 };

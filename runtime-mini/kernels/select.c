@@ -1,4 +1,4 @@
-/* select.c - ArgMax/ArgMin, TopK, Hardmax and CumSum along one axis of
+/* select.c - ArgMax/ArgMin, TopK, Hardmax, CumSum and CumProd along one axis of
  * [outer, len, inner], for the float and integer types of select.h.
  *
  * Each kernel is written once as a macro over the element type and expanded
@@ -146,12 +146,13 @@ RT_API void rt_hardmax(const RtHardmax *p, const void *x, void *y) {
   }
 }
 
-/* ---- CumSum: each row along the axis adds the previous row of y to a row
- * of x (the same row, or the previous one when exclusive). */
+/* ---- CumSum and CumProd: each row along the axis adds the previous row
+ * of y to a row of x, or multiplies them (the same row of x, or the previous
+ * one when exclusive). Arithmetic is in the wrapping type U. */
 
 #define SEL_CUMSUM_FN(code, T, U, sfx, NAN_)                                            \
   static void sel_cumsum_##sfx(const T *x, T *y, int64_t outer, int64_t len, int64_t n, \
-                               int64_t excl, int64_t rev) {                             \
+                               int64_t excl, int64_t rev, int64_t prod) {               \
     int64_t o, t, i;                                                                    \
     for (o = 0; o < outer; o++)                                                         \
       for (t = 0; t < len; t++) {                                                       \
@@ -160,10 +161,12 @@ RT_API void rt_hardmax(const RtHardmax *p, const void *x, void *y) {
         const T *yp = y + (o * len + jp) * n;                                           \
         T *yr = y + (o * len + j) * n;                                                  \
         if (t == 0) {                                                                   \
-          for (i = 0; i < n; i++) yr[i] = excl ? (T)0 : x[(o * len + j) * n + i];       \
-          continue;                                                                     \
+          for (i = 0; i < n; i++) yr[i] = excl ? (T)prod : x[(o * len + j) * n + i];    \
+        } else if (prod) {                                                              \
+          for (i = 0; i < n; i++) yr[i] = (T)((U)yp[i] * (U)xr[i]);                     \
+        } else {                                                                        \
+          for (i = 0; i < n; i++) yr[i] = (T)((U)yp[i] + (U)xr[i]);                     \
         }                                                                               \
-        for (i = 0; i < n; i++) yr[i] = (T)((U)yp[i] + (U)xr[i]);                       \
       }                                                                                 \
   }
 SEL_NUM_TYPES(SEL_CUMSUM_FN)
@@ -194,9 +197,9 @@ RT_API void rt_cumsum(const RtCumSum *p, const void *x, const void *axis, void *
   for (d = a + 1; d < p->rank; d++) inner *= p->dims[d];
   len = p->dims[a];
   switch (p->type) {
-#define SEL_CUMSUM_CASE(code, T, U, sfx, NAN_)                                           \
-  case code:                                                                             \
-    sel_cumsum_##sfx((const T *)x, (T *)y, outer, len, inner, p->exclusive, p->reverse); \
+#define SEL_CUMSUM_CASE(code, T, U, sfx, NAN_)                                                    \
+  case code:                                                                                      \
+    sel_cumsum_##sfx((const T *)x, (T *)y, outer, len, inner, p->exclusive, p->reverse, p->prod); \
     break;
     SEL_NUM_TYPES(SEL_CUMSUM_CASE)
     default: break;

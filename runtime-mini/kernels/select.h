@@ -1,5 +1,5 @@
 /* select.h - kernels that pick elements along an axis (select.c): ArgMax,
- * ArgMin, TopK, Hardmax, CumSum.
+ * ArgMin, TopK, Hardmax, CumSum and CumProd.
  *
  * The tensor is seen as [outer, len, inner] around the axis. `type` is the
  * element type as its ONNX TensorProto number: 1 float, 2 uint8, 3 int8,
@@ -30,14 +30,15 @@ typedef struct RtHardmax {
   int64_t outer, len, inner, type;
 } RtHardmax;
 
-/* CumSum of x (rank, dims) along the axis *axis (int32 if axis_i32, else
- * int64; negative counts from the end; out of range copies x). exclusive:
- * each sum leaves out its own element; reverse: sums run from the end.
+/* CumSum (prod = 0) or CumProd (prod = 1) of x (rank, dims) along the
+ * axis *axis (int32 if axis_i32, else int64; negative counts from the end;
+ * out of range copies x). exclusive: each sum (product) leaves out its own
+ * element, so the first is 0 (1); reverse: they run from the end.
  * Integers wrap. */
 typedef struct RtCumSum {
   int64_t rank;
   int64_t dims[RT_MAX_RANK];
-  int64_t type, exclusive, reverse, axis_i32;
+  int64_t type, exclusive, reverse, axis_i32, prod;
 } RtCumSum;
 
 #ifndef RT_UNITY
