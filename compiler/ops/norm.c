@@ -1,41 +1,91 @@
-/* norm.c - BatchNormalization (inference) and LayerNormalization. */
+/* norm.c - BatchNormalization (inference and training mode) and
+ * LayerNormalization. */
 #include "rt_kernels.h"
 #include "op.h"
 
+KERNEL_DEF(K_BATCHNORM_F64, rt_batchnorm_f64, "norm.c", RtBatchNorm, 6, KA(0), KA(1), KA(2),
+           KA(3), KA(4), KA(5));
+KERNEL_DEF(K_BATCHNORM_TRAIN, rt_batchnorm_train, "norm.c", RtBatchNormTrain, 8, KA(0), KA(1),
+           KA(2), KA(3), KA(4), KA(5), KA(6), KA(7));
+
+/* BatchNormalization. Inference normalizes with input_mean and input_var;
+ * training mode (training_mode = 1, opset 14+) with the batch's mean and
+ * variance, and writes the running statistics to outputs 1 and 2 (both
+ * optional). Before opset 14, those outputs (and saved_mean, saved_var)
+ * meant training mode; that form is not supported. float32 or float64, all
+ * inputs of one type (16-bit floats arrive as float32). */
+
+static int bn_has_out(OpCtx *c, int i) { return i < c->n->nout && c->n->out[i] >= 0; }
+
+/* 1 in training mode, 0 in inference, -1 on error (reported). */
+static int bn_training(OpCtx *c) {
+  int ok = 1;
+  int64_t training = c->opset >= 14 ? op_attr_int(c, "training_mode", 0, &ok) : 0;
+  int64_t spatial = c->opset < 9 ? op_attr_int(c, "spatial", 1, &ok) : 1;
+  op_attr_float(c, "epsilon", 1e-5f, &ok);
+  op_attr_float(c, "momentum", 0.9f, &ok);
+  if (!ok) return -1;
+  if (spatial != 1)
+    return op_unsupported(c, "spatial %lld (statistics per position) is not supported",
+                          (long long)spatial);
+  if (training != 0 && training != 1)
+    return op_invalid(c, "training_mode is %lld; it must be 0 or 1", (long long)training);
+  int extra = 0;
+  for (int i = 1; i < c->n->nout; i++) extra |= bn_has_out(c, i);
+  if (c->opset < 14 && extra)
+    return op_unsupported(c, "training mode before opset 14 (outputs mean, var, saved_mean, "
+                          "saved_var) is not supported");
+  if (!training && extra)
+    return op_invalid(c, "outputs running_mean and running_var exist only in training mode "
+                      "(training_mode = 1)");
+  return (int)training;
+}
+
 static int infer_batchnorm(OpCtx *c) {
+  static const char *const NAMES[] = {"X", "scale", "B", "input_mean", "input_var"};
   IrValue *x = op_in(c, 0);
-  for (int i = 0; i < 5; i++)
-    if (op_require_float(c, i)) return -1;
+  int training = bn_training(c);
+  if (training < 0) return -1;
+  if (x->dtype != DT_F32 && x->dtype != DT_F64)
+    return op_invalid(c, "X '%s' has type %s; BatchNormalization takes float types", x->name,
+                      dtype_name(x->dtype));
   if (x->rank < 2) return op_invalid(c, "X '%s' must have rank >= 2", x->name);
   for (int i = 1; i < 5; i++) {
     IrValue *p = op_in(c, i);
+    if (p->dtype != x->dtype)
+      return op_unsupported(c, "%s '%s' has type %s and X '%s' %s; mixed types are not "
+                            "supported", NAMES[i], p->name, dtype_name(p->dtype), x->name,
+                            dtype_name(x->dtype));
     if (p->rank != 1 || p->dims[0] != x->dims[1])
-      return op_invalid(c, "'%s' must have shape [%lld] (the channels of X)", p->name,
-                        (long long)x->dims[1]);
+      return op_invalid(c, "%s '%s' must have shape [%lld] (the channels of X)", NAMES[i],
+                        p->name, (long long)x->dims[1]);
   }
-  int ok = 1;
-  int64_t training = op_attr_int(c, "training_mode", 0, &ok);
-  if (!ok) return -1;
-  if (training || (c->n->nout > 1 && c->n->out[1] >= 0))
-    return op_unsupported(c, "training mode (running mean/var outputs) is not supported");
   op_same_as(c, 0, 0);
+  for (int i = 1; i < 3; i++)
+    if (bn_has_out(c, i)) op_same_as(c, i, 2 + i);
   return 0;
 }
 
 static int lower_batchnorm(OpCtx *c, KList *l) {
   IrValue *x = op_in(c, 0);
-  int ok = 1;
+  int ok = 1, training = bn_training(c);
   float eps = op_attr_float(c, "epsilon", 1e-5f, &ok);
-  if (!ok) return -1;
+  float momentum = op_attr_float(c, "momentum", 0.9f, &ok);
+  if (!ok || training < 0) return -1;
   int64_t inner = 1;
   for (int i = 2; i < x->rank; i++) inner *= x->dims[i];
-  KCall *k = kl_add(l, "rt_batchnorm_f32");
+  KCall *k = training             ? kl_call(l, &K_BATCHNORM_TRAIN)
+             : x->dtype == DT_F64 ? kl_call(l, &K_BATCHNORM_F64)
+                                  : kl_add(l, "rt_batchnorm_f32");
   kc_i(k, "n", x->dims[0]);
   kc_i(k, "c", x->dims[1]);
   kc_i(k, "inner", inner);
+  if (training) kc_i(k, "f64", x->dtype == DT_F64);
   kc_f(k, "eps", eps);
+  if (training) kc_f(k, "momentum", momentum);
   for (int i = 0; i < 5; i++) kc_arg(k, c->n->in[i]);
   kc_arg(k, c->n->out[0]);
+  for (int i = 1; training && i < 3; i++) kc_arg(k, bn_has_out(c, i) ? c->n->out[i] : KC_NULL);
   kc_end(k);
   return 0;
 }

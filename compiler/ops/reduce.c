@@ -1,9 +1,20 @@
 /* reduce.c - the Reduce* family. Axes come from an attribute in older opsets
- * and from an optional input since opset 13 (ReduceSum) or 18 (the rest). */
+ * and from an optional input since opset 13 (ReduceSum) or 18 (the rest).
+ * Types: float32, float64 (16-bit floats computed in float32), int32,
+ * int64, uint32, uint64; int8 and uint8 (Max, Min) and bool (Max, Min
+ * since opset 20). */
 #include <string.h>
 
 #include "rt_kernels.h"
 #include "op.h"
+
+KERNEL_DEF(K_REDUCE_F64, rt_reduce_f64, "reduce.c", RtReduce, 2, KA(0), KA(1));
+KERNEL_DEF(K_REDUCE_I32, rt_reduce_i32, "reduce.c", RtReduce, 2, KA(0), KA(1));
+KERNEL_DEF(K_REDUCE_U32, rt_reduce_u32, "reduce.c", RtReduce, 2, KA(0), KA(1));
+KERNEL_DEF(K_REDUCE_U64, rt_reduce_u64, "reduce.c", RtReduce, 2, KA(0), KA(1));
+KERNEL_DEF(K_REDUCE_I8, rt_reduce_i8, "reduce.c", RtReduce, 2, KA(0), KA(1));
+KERNEL_DEF(K_REDUCE_U8, rt_reduce_u8, "reduce.c", RtReduce, 2, KA(0), KA(1));
+KERNEL_DEF(K_REDUCE_BOOL, rt_reduce_bool, "reduce.c", RtReduce, 2, KA(0), KA(1));
 
 static const struct {
   const char *name;
@@ -46,13 +57,35 @@ static int reduce_axes(OpCtx *c, int *red) {
   return (int)keep;
 }
 
+/* Whether ReduceX takes elements of type t in this opset (floats, and
+ * 16-bit ones which arrive as float32; the integers; int8/uint8 for
+ * Max/Min since 12, bool since 20; no integers for LogSum/LogSumExp
+ * since 28). */
+static int reduce_takes(OpCtx *c, DType t) {
+  int kind = reduce_kind(c->n), minmax = kind == RT_RED_MAX || kind == RT_RED_MIN;
+  int logs = kind == RT_RED_LOG_SUM || kind == RT_RED_LOG_SUM_EXP;
+  switch (t) {
+  case DT_F32:
+  case DT_F64: return 1;
+  case DT_I32:
+  case DT_I64:
+  case DT_U32:
+  case DT_U64: return !logs || c->opset < 28;
+  case DT_I8:
+  case DT_U8: return minmax && c->opset >= 12;
+  case DT_BOOL: return minmax && c->opset >= 20;
+  default: return 0;
+  }
+}
+
 static int infer_reduce(OpCtx *c) {
-  static const DType T[] = {DT_F32, DT_I64, DT_UNDEF};
-  if (op_check_type(c, 0, T)) return -1;
+  IrValue *x = op_in(c, 0);
+  if (!reduce_takes(c, x->dtype))
+    return op_invalid(c, "input '%s' has type %s, which %s does not take in opset %d", x->name,
+                      dtype_name(x->dtype), c->n->op_type, c->opset);
   int red[IR_MAX_RANK];
   int keep = reduce_axes(c, red);
   if (keep < 0) return -1;
-  IrValue *x = op_in(c, 0);
   int rank = 0;
   int64_t dims[IR_MAX_RANK];
   for (int i = 0; i < x->rank; i++) {
@@ -63,6 +96,22 @@ static int infer_reduce(OpCtx *c) {
   }
   op_set_out(c, 0, x->dtype, rank, dims);
   return 0;
+}
+
+/* The kernel for elements of type t (reduce_takes). */
+static const KernelDef *reduce_kernel(DType t) {
+  switch (t) {
+  case DT_F32: return kernel_find("rt_reduce_f32");
+  case DT_I64: return kernel_find("rt_reduce_i64");
+  case DT_F64: return &K_REDUCE_F64;
+  case DT_I32: return &K_REDUCE_I32;
+  case DT_U32: return &K_REDUCE_U32;
+  case DT_U64: return &K_REDUCE_U64;
+  case DT_I8: return &K_REDUCE_I8;
+  case DT_U8: return &K_REDUCE_U8;
+  case DT_BOOL: return &K_REDUCE_BOOL;
+  default: BUG("no reduction kernel for %s", dtype_name(t));
+  }
 }
 
 static int lower_reduce(OpCtx *c, KList *l) {
@@ -82,7 +131,7 @@ static int lower_reduce(OpCtx *c, KList *l) {
       os[no++] = stride[i];
     }
   }
-  KCall *k = kl_add(l, x->dtype == DT_I64 ? "rt_reduce_i64" : "rt_reduce_f32");
+  KCall *k = kl_call(l, reduce_kernel(x->dtype));
   kc_i(k, "out_rank", no);
   kc_iv(k, "out_dims", od, no, RT_MAX_RANK);
   kc_iv(k, "out_strides", os, no, RT_MAX_RANK);

@@ -54,8 +54,10 @@ int pass_fuse_bn(IrGraph *g, const Options *o, StrBuf *log, Diag *d) {
     int c = pass_sole_consumer(g, conv->out[0]);
     if (c < 0) continue;
     IrNode *bn = &g->nodes[c];
+    const IrAttr *training = ir_attr(bn, "training_mode"); /* batch statistics: no folding */
     if (strcmp(bn->op_type, "BatchNormalization") != 0 || bn->in[0] != conv->out[0] ||
-        !all_const_f32(g, bn, 1, 5) || (bn->nout > 1 && bn->out[1] >= 0))
+        !all_const_f32(g, bn, 1, 5) || (bn->nout > 1 && bn->out[1] >= 0) ||
+        (training && training->type == AT_INT && training->i != 0))
       continue;
     const IrAttr *eps = ir_attr(bn, "epsilon");
     fold_into(g, conv, bn, eps && eps->type == AT_FLOAT ? eps->f : 1e-5f);

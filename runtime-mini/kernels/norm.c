@@ -1,4 +1,5 @@
-/* norm.c - LayerNormalization and BatchNormalization (inference).
+/* norm.c - LayerNormalization and BatchNormalization (inference in float32
+ * and float64, training mode).
  *
  * LayerNorm takes two passes over each row in float (mean, then the mean of
  * squared deviations), with 16 partial sums: they vectorize and keep the
@@ -102,5 +103,81 @@ RT_API void rt_batchnorm_f32(const RtBatchNorm *p, const float *x, const float *
       int64_t off = (i * p->c + ch) * p->inner;
       norm_affine(x + off, y + off, p->inner, 0.0f, a, bias[ch] - mean[ch] * a);
     }
+  }
+}
+
+RT_API void rt_batchnorm_f64(const RtBatchNorm *p, const double *x, const double *scale,
+                             const double *bias, const double *mean, const double *var,
+                             double *y) {
+  int64_t i, ch, j;
+  for (i = 0; i < p->n; i++) {
+    for (ch = 0; ch < p->c; ch++) {
+      double a = scale[ch] / sqrt(var[ch] + (double)p->eps), m = mean[ch], b = bias[ch];
+      int64_t off = (i * p->c + ch) * p->inner;
+      for (j = 0; j < p->inner; j++) y[off + j] = (x[off + j] - m) * a + b;
+    }
+  }
+}
+
+/* ---- training mode */
+
+static double norm_load(const void *x, int f64, int64_t i) {
+  return f64 ? ((const double *)x)[i] : (double)((const float *)x)[i];
+}
+
+static void norm_store(void *y, int f64, int64_t i, double v) {
+  if (f64)
+    ((double *)y)[i] = v;
+  else
+    ((float *)y)[i] = (float)v;
+}
+
+/* The mean and population variance of channel ch, in double (two passes). */
+static void norm_channel_stats(const RtBatchNormTrain *p, const void *x, int64_t ch, double *mean,
+                               double *var) {
+  int64_t i, j, count = p->n * p->inner;
+  int f64 = p->f64 != 0;
+  double sum = 0.0, sq = 0.0, mu;
+  for (i = 0; i < p->n; i++) {
+    int64_t off = (i * p->c + ch) * p->inner;
+    for (j = 0; j < p->inner; j++) sum += norm_load(x, f64, off + j);
+  }
+  mu = sum / (double)count;
+  for (i = 0; i < p->n; i++) {
+    int64_t off = (i * p->c + ch) * p->inner;
+    for (j = 0; j < p->inner; j++) {
+      double d = norm_load(x, f64, off + j) - mu;
+      sq += d * d;
+    }
+  }
+  *mean = mu;
+  *var = sq / (double)count;
+}
+
+RT_API void rt_batchnorm_train(const RtBatchNormTrain *p, const void *x, const void *scale,
+                               const void *bias, const void *mean, const void *var, void *y,
+                               void *running_mean, void *running_var) {
+  int64_t i, ch, j;
+  int f64 = p->f64 != 0;
+  double mom = (double)p->momentum;
+  for (ch = 0; ch < p->c; ch++) {
+    double mu, v, a, b;
+    norm_channel_stats(p, x, ch, &mu, &v);
+    a = norm_load(scale, f64, ch) / sqrt(v + (double)p->eps);
+    b = norm_load(bias, f64, ch);
+    for (i = 0; i < p->n; i++) {
+      int64_t off = (i * p->c + ch) * p->inner;
+      if (f64) {
+        for (j = 0; j < p->inner; j++)
+          norm_store(y, 1, off + j, (norm_load(x, 1, off + j) - mu) * a + b);
+      } else {
+        norm_affine((const float *)x + off, (float *)y + off, p->inner, (float)mu, (float)a,
+                    (float)b);
+      }
+    }
+    if (running_mean)
+      norm_store(running_mean, f64, ch, norm_load(mean, f64, ch) * mom + mu * (1.0 - mom));
+    if (running_var)
+      norm_store(running_var, f64, ch, norm_load(var, f64, ch) * mom + v * (1.0 - mom));
   }
 }

@@ -4,7 +4,9 @@
  * One output row (fixed od, oh) at a time: for every tap of the window that
  * falls on an input row, the tap is folded into the whole output row over
  * the columns where it lies inside the input. Those column ranges are found
- * once per call, so the inner loops carry no bounds checks. */
+ * once per call, so the inner loops carry no bounds checks. That is float32
+ * without indices; rt_pool_any (float64, int8, uint8, MaxPool's Indices)
+ * takes one window at a time. */
 #include "rt_kernels.h"
 #include "rt_scalar.h"
 
@@ -109,3 +111,87 @@ static void pool_run(const RtPool *p, const float *x, float *y, int is_max) {
 RT_API void rt_maxpool_f32(const RtPool *p, const float *x, float *y) { pool_run(p, x, y, 1); }
 
 RT_API void rt_avgpool_f32(const RtPool *p, const float *x, float *y) { pool_run(p, x, y, 0); }
+
+/* ---- any type, and MaxPool's indices: one window at a time, each value
+ * loaded into a double (exact for float32, float64, int8 and uint8). */
+
+static double pool_load(int64_t type, const void *x, int64_t i) {
+  switch (type) {
+  case RT_POOL_F64: return ((const double *)x)[i];
+  case RT_POOL_I8: return ((const int8_t *)x)[i];
+  case RT_POOL_U8: return ((const uint8_t *)x)[i];
+  default: return ((const float *)x)[i];
+  }
+}
+
+static void pool_store(int64_t type, void *y, int64_t i, double v) {
+  switch (type) {
+  case RT_POOL_F64: ((double *)y)[i] = v; break;
+  case RT_POOL_I8: ((int8_t *)y)[i] = (int8_t)v; break;
+  case RT_POOL_U8: ((uint8_t *)y)[i] = (uint8_t)v; break;
+  default: ((float *)y)[i] = (float)v; break;
+  }
+}
+
+static double pool_lowest(int64_t type) {
+  switch (type) {
+  case RT_POOL_F64: return -1.7976931348623157e+308;
+  case RT_POOL_I8: return -128.0;
+  case RT_POOL_U8: return 0.0;
+  default: return POOL_LOWEST;
+  }
+}
+
+/* One window of plane xc whose first position is start[]: the result, and
+ * for a max the position of the first largest value (NaN wins) in *at
+ * ((d, h, w); at[0] = -1 if no tap lies inside the input). */
+static double pool_window(const RtPoolAny *p, const void *xc_base, int64_t plane,
+                          const int64_t start[3], int64_t at[3]) {
+  int64_t t0[3], t1[3], a, b, n = 1, td, th, tw, d;
+  double best = pool_lowest(p->type), sum = 0.0;
+  at[0] = -1;
+  for (d = 0; d < 3; d++) pool_taps(start[d], p->k[d], p->dil[d], 0, p->in[d], &t0[d], &t1[d]);
+  for (td = t0[0]; td < t1[0]; td++) {
+    int64_t id = start[0] + td * p->dil[0];
+    for (th = t0[1]; th < t1[1]; th++) {
+      int64_t ih = start[1] + th * p->dil[1];
+      for (tw = t0[2]; tw < t1[2]; tw++) {
+        int64_t iw = start[2] + tw * p->dil[2];
+        double v = pool_load(p->type, xc_base, plane + (id * p->in[1] + ih) * p->in[2] + iw);
+        if (!p->is_max) {
+          sum += v;
+        } else if (at[0] < 0 || v > best || (v != v && best == best)) {
+          best = v;
+          at[0] = id, at[1] = ih, at[2] = iw;
+        }
+      }
+    }
+  }
+  if (p->is_max) return best;
+  for (d = 0; d < 3; d++) {
+    a = t0[d], b = t1[d];
+    if (p->count_include_pad)
+      pool_taps(start[d], p->k[d], p->dil[d], -p->pad_begin[d], p->in[d] + p->pad_end[d], &a, &b);
+    n *= b - a;
+  }
+  return sum / (double)n;
+}
+
+RT_API void rt_pool_any(const RtPoolAny *p, const void *x, void *y, int64_t *indices) {
+  int64_t in_sp = p->in[0] * p->in[1] * p->in[2], nc, o[3], at[3], s[3], yi = 0;
+  for (nc = 0; nc < p->n * p->c; nc++)
+    for (o[0] = 0; o[0] < p->out[0]; o[0]++)
+      for (o[1] = 0; o[1] < p->out[1]; o[1]++)
+        for (o[2] = 0; o[2] < p->out[2]; o[2]++, yi++) {
+          int d;
+          for (d = 0; d < 3; d++) s[d] = o[d] * p->stride[d] - p->pad_begin[d];
+          pool_store(p->type, y, yi, pool_window(p, x, nc * in_sp, s, at));
+          if (!indices) continue;
+          if (at[0] < 0)
+            indices[yi] = -1;
+          else if (p->storage_order)
+            indices[yi] = nc * in_sp + at[0] + (at[1] + at[2] * p->in[1]) * p->in[0];
+          else
+            indices[yi] = nc * in_sp + (at[0] * p->in[1] + at[1]) * p->in[2] + at[2];
+        }
+}

@@ -1,4 +1,5 @@
-/* reduce.c - the Reduce* ops (RT_RED_*) on float and int64.
+/* reduce.c - the Reduce* ops (RT_RED_*) on float32, float64, the integer
+ * types and bool.
  *
  * Each op folds its inputs with one of a few "kinds" (sum, sum of |x|, sum
  * of squares, product, max, min, sum of exp(x - shift)) and then finishes
@@ -8,8 +9,8 @@
  *   - when the last output dim is contiguous in the input but the innermost
  *     reduced dim is not (e.g. reducing over axis 0), whole output rows are
  *     folded at once, so that the input is read contiguously.
- * Integers wrap (computed unsigned); L2, LogSum and LogSumExp on integers
- * compute in double and convert. */
+ * float64 takes the first walk only; integers and bool load each element
+ * into int64 (see the section below). */
 #include <math.h>
 
 #include "rt_kernels.h"
@@ -230,67 +231,248 @@ RT_API void rt_reduce_f32(const RtReduce *p, const float *x, float *y) {
   } while (reduce_next(p->out_rank, p->out_dims, p->out_strides, idx, &off));
 }
 
-/* ---- int64: sums wrap; L2 and the log ops go through double. */
+/* ---- float64: the same folds in double, one row of the reduced region at
+ * a time (no partial lanes, no row walk). */
 
-/* Folds the region at x with kind into an int64 (wrapping). */
-static int64_t reduce_walk_i64(const RtReduce *p, const int64_t *x, int kind) {
-  int64_t idx[RT_MAX_RANK] = {0};
-  int64_t off = 0, rr = p->red_rank, d;
-  int64_t acc = kind == REDUCE_PROD  ? 1
-                : kind == REDUCE_MAX ? INT64_MIN
-                : kind == REDUCE_MIN ? INT64_MAX
-                                     : 0;
-  for (d = 0; d < rr; d++)
-    if (p->red_dims[d] <= 0) return acc;
-  do {
-    int64_t v = x[off];
-    switch (kind) {
-    case REDUCE_SUM: acc = rt_add_i64(acc, v); break;
-    case REDUCE_ABS: acc = rt_add_i64(acc, rt_abs_i64(v)); break;
-    case REDUCE_SQ: acc = rt_add_i64(acc, rt_mul_i64(v, v)); break;
-    case REDUCE_PROD: acc = rt_mul_i64(acc, v); break;
-    case REDUCE_MAX: acc = rt_max_i64(acc, v); break;
-    default: acc = rt_min_i64(acc, v); break;
-    }
-  } while (reduce_next(rr, p->red_dims, p->red_strides, idx, &off));
+#define REDUCE_KINDS_F64(M)                     \
+  case REDUCE_SUM: M(a + v); break;             \
+  case REDUCE_ABS: M(a + fabs(v)); break;       \
+  case REDUCE_SQ: M(a + v * v); break;          \
+  case REDUCE_PROD: M(a * v); break;            \
+  case REDUCE_MAX: M(rt_max_f64(a, v)); break;  \
+  case REDUCE_MIN: M(rt_min_f64(a, v)); break;  \
+  default: M(a + exp(v - shift)); break;
+
+#define REDUCE_ROW_F64(EXPR)      \
+  for (j = 0; j < n; j++) {       \
+    double a = acc, v = x[j * s]; \
+    acc = (EXPR);                 \
+  }
+
+/* Folds n values x[j * s] into acc; shift is used by REDUCE_EXP. */
+static double reduce_row_f64(int kind, const double *x, int64_t n, int64_t s, double acc,
+                             double shift) {
+  int64_t j;
+  switch (kind) { REDUCE_KINDS_F64(REDUCE_ROW_F64) }
   return acc;
 }
 
-/* Folds the region at x in double: sum of v * v (sq), of exp(v - shift)
- * (exp), or of v. */
-static double reduce_walk_f64(const RtReduce *p, const int64_t *x, int kind, double shift) {
+/* Folds the whole reduced region that starts at x. */
+static double reduce_walk_f64(const RtReduce *p, const double *x, int kind, double shift) {
+  int64_t idx[RT_MAX_RANK] = {0};
+  int64_t off = 0, rr = p->red_rank, d;
+  double acc = kind == REDUCE_PROD ? 1.0 : kind == REDUCE_MAX ? -INFINITY
+               : kind == REDUCE_MIN ? INFINITY : 0.0;
+  if (rr == 0) return reduce_row_f64(kind, x, 1, 1, acc, shift);
+  for (d = 0; d < rr; d++)
+    if (p->red_dims[d] <= 0) return acc;
+  do {
+    acc = reduce_row_f64(kind, x + off, p->red_dims[rr - 1], p->red_strides[rr - 1], acc, shift);
+  } while (reduce_next(rr - 1, p->red_dims, p->red_strides, idx, &off));
+  return acc;
+}
+
+static double reduce_one_f64(const RtReduce *p, const double *x, int64_t count) {
+  double shift = 0.0, acc;
+  if (p->op == RT_RED_LOG_SUM_EXP) shift = reduce_walk_f64(p, x, REDUCE_MAX, 0.0);
+  acc = reduce_walk_f64(p, x, reduce_kind(p->op), shift);
+  switch (p->op) {
+  case RT_RED_MEAN: return acc / (double)count;
+  case RT_RED_L2: return sqrt(acc);
+  case RT_RED_LOG_SUM: return log(acc);
+  case RT_RED_LOG_SUM_EXP: return isinf(shift) ? shift : shift + log(acc);
+  default: return acc;
+  }
+}
+
+RT_API void rt_reduce_f64(const RtReduce *p, const double *x, double *y) {
+  int64_t idx[RT_MAX_RANK] = {0};
+  int64_t off = 0, d, count = reduce_count(p);
+  for (d = 0; d < p->out_rank; d++)
+    if (p->out_dims[d] <= 0) return;
+  do {
+    *y++ = reduce_one_f64(p, x + off, count);
+  } while (reduce_next(p->out_rank, p->out_dims, p->out_strides, idx, &off));
+}
+
+/* ---- integers and bool. Elements load into int64 (sign- or
+ * zero-extended); sums and products wrap (computed unsigned, then
+ * truncated to the type); uint64 compares unsigned. A mean divides the
+ * wrapped sum, truncating. L2 and LogSum compute in double and convert
+ * back saturating at the type's range (NaN gives 0). LogSumExp is max +
+ * log(sum of exp(v - max)) with each exp and the log truncated to an
+ * integer, as ONNX Runtime computes it (ONNX's reference takes no
+ * integers). bool is uint8 whose Min over nothing is true. */
+
+typedef struct ReduceInt {
+  int elem, is_signed, is_bool;
+} ReduceInt;
+
+static int reduce_is_u64(const ReduceInt *t) { return t->elem == 8 && !t->is_signed; }
+
+static int64_t reduce_load(const ReduceInt *t, const void *x, int64_t i) {
+  switch (t->elem) {
+  case 1: return t->is_signed ? (int64_t)((const int8_t *)x)[i] : (int64_t)((const uint8_t *)x)[i];
+  case 4:
+    return t->is_signed ? (int64_t)((const int32_t *)x)[i] : (int64_t)((const uint32_t *)x)[i];
+  default: return ((const int64_t *)x)[i];
+  }
+}
+
+static void reduce_store(const ReduceInt *t, void *y, int64_t i, int64_t v) {
+  switch (t->elem) {
+  case 1: ((uint8_t *)y)[i] = (uint8_t)(uint64_t)v; break;
+  case 4: ((uint32_t *)y)[i] = (uint32_t)(uint64_t)v; break;
+  default: ((int64_t *)y)[i] = v; break;
+  }
+}
+
+/* v as the type holds it: truncated, then extended again. */
+static int64_t reduce_wrap(const ReduceInt *t, int64_t v) {
+  switch (t->elem) {
+  case 1:
+    return t->is_signed ? (int64_t)(int8_t)(uint8_t)(uint64_t)v : (int64_t)(uint8_t)(uint64_t)v;
+  case 4:
+    return t->is_signed ? (int64_t)(int32_t)(uint32_t)(uint64_t)v : (int64_t)(uint32_t)(uint64_t)v;
+  default: return v;
+  }
+}
+
+/* A key that orders the loaded values as the type does (signed int64). */
+static int64_t reduce_key(const ReduceInt *t, int64_t v) {
+  return reduce_is_u64(t) ? (int64_t)((uint64_t)v ^ UINT64_C(0x8000000000000000)) : v;
+}
+
+/* The type's lowest (hi = 0) or highest (hi = 1) value, loaded. */
+static int64_t reduce_limit(const ReduceInt *t, int hi) {
+  int bits = 8 * t->elem;
+  if (t->is_bool) return hi;
+  if (t->is_signed) {
+    if (bits == 64) return hi ? INT64_MAX : INT64_MIN;
+    return hi ? ((int64_t)1 << (bits - 1)) - 1 : -((int64_t)1 << (bits - 1));
+  }
+  if (!hi) return 0;
+  return bits == 64 ? -1 : ((int64_t)1 << bits) - 1;
+}
+
+static double reduce_int_to_f64(const ReduceInt *t, int64_t v) {
+  return reduce_is_u64(t) ? (double)(uint64_t)v : (double)v;
+}
+
+static int64_t reduce_int_from_f64(const ReduceInt *t, double r) {
+  int64_t lo = reduce_limit(t, 0), hi = reduce_limit(t, 1);
+  if (reduce_is_u64(t)) return (int64_t)rt_cast_u64_f64(r);
+  if (t->elem == 8) return rt_cast_i64_f64(r);
+  if (r != r) return 0;
+  return r <= (double)lo ? lo : r >= (double)hi ? hi : (int64_t)r;
+}
+
+/* Folds the region at element base of x with kind (wrapping). */
+static int64_t reduce_walk_int(const RtReduce *p, const void *x, int64_t base, const ReduceInt *t,
+                               int kind) {
+  int64_t idx[RT_MAX_RANK] = {0};
+  int64_t off = 0, d;
+  int64_t acc = kind == REDUCE_PROD  ? 1
+                : kind == REDUCE_MAX ? reduce_limit(t, 0)
+                : kind == REDUCE_MIN ? reduce_limit(t, 1)
+                                     : 0;
+  for (d = 0; d < p->red_rank; d++)
+    if (p->red_dims[d] <= 0) return acc;
+  do {
+    int64_t v = reduce_load(t, x, base + off);
+    switch (kind) {
+    case REDUCE_SUM: acc = rt_add_i64(acc, v); break;
+    case REDUCE_ABS: acc = rt_add_i64(acc, t->is_signed ? rt_abs_i64(v) : v); break;
+    case REDUCE_SQ: acc = rt_add_i64(acc, rt_mul_i64(v, v)); break;
+    case REDUCE_PROD: acc = rt_mul_i64(acc, v); break;
+    case REDUCE_MAX: acc = reduce_key(t, v) > reduce_key(t, acc) ? v : acc; break;
+    default: acc = reduce_key(t, v) < reduce_key(t, acc) ? v : acc; break;
+    }
+  } while (reduce_next(p->red_rank, p->red_dims, p->red_strides, idx, &off));
+  return acc;
+}
+
+/* Folds the region in double: sum of v * v (sq), of exp(v - shift)
+ * truncated (exp), or of v. */
+static double reduce_walk_int_f64(const RtReduce *p, const void *x, int64_t base,
+                                  const ReduceInt *t, int kind, double shift) {
   int64_t idx[RT_MAX_RANK] = {0};
   int64_t off = 0, d;
   double acc = 0.0;
   for (d = 0; d < p->red_rank; d++)
     if (p->red_dims[d] <= 0) return acc;
   do {
-    double v = (double)x[off];
-    acc += kind == REDUCE_SQ ? v * v : kind == REDUCE_EXP ? exp(v - shift) : v;
+    double v = reduce_int_to_f64(t, reduce_load(t, x, base + off));
+    acc += kind == REDUCE_SQ ? v * v : kind == REDUCE_EXP ? floor(exp(v - shift)) : v;
   } while (reduce_next(p->red_rank, p->red_dims, p->red_strides, idx, &off));
   return acc;
 }
 
-static int64_t reduce_one_i64(const RtReduce *p, const int64_t *x, int64_t count) {
+static int64_t reduce_one_int(const RtReduce *p, const void *x, int64_t base, const ReduceInt *t,
+                              int64_t count) {
   double shift;
+  int64_t s, m;
   switch (p->op) {
-  case RT_RED_MEAN: return count > 0 ? reduce_walk_i64(p, x, REDUCE_SUM) / count : 0;
-  case RT_RED_L2: return rt_cast_i64_f64(sqrt(reduce_walk_f64(p, x, REDUCE_SQ, 0.0)));
-  case RT_RED_LOG_SUM: return rt_cast_i64_f64(log(reduce_walk_f64(p, x, REDUCE_SUM, 0.0)));
+  case RT_RED_MEAN:
+    if (count <= 0) return 0;
+    s = reduce_wrap(t, reduce_walk_int(p, x, base, t, REDUCE_SUM));
+    return reduce_is_u64(t) ? (int64_t)((uint64_t)s / (uint64_t)count) : s / count;
+  case RT_RED_L2:
+    return reduce_int_from_f64(t, sqrt(reduce_walk_int_f64(p, x, base, t, REDUCE_SQ, 0.0)));
+  case RT_RED_LOG_SUM:
+    return reduce_int_from_f64(t, log(reduce_walk_int_f64(p, x, base, t, REDUCE_SUM, 0.0)));
   case RT_RED_LOG_SUM_EXP:
-    if (count <= 0) return rt_cast_i64_f64(-INFINITY);
-    shift = (double)reduce_walk_i64(p, x, REDUCE_MAX);
-    return rt_cast_i64_f64(shift + log(reduce_walk_f64(p, x, REDUCE_EXP, shift)));
-  default: return reduce_walk_i64(p, x, reduce_kind(p->op));
+    if (count <= 0) return reduce_int_from_f64(t, -INFINITY);
+    m = reduce_walk_int(p, x, base, t, REDUCE_MAX);
+    shift = reduce_int_to_f64(t, m);
+    s = reduce_int_from_f64(t, log(reduce_walk_int_f64(p, x, base, t, REDUCE_EXP, shift)));
+    return rt_add_i64(m, s);
+  default: return reduce_walk_int(p, x, base, t, reduce_kind(p->op));
   }
 }
 
-RT_API void rt_reduce_i64(const RtReduce *p, const int64_t *x, int64_t *y) {
+static void reduce_int(const RtReduce *p, const void *x, void *y, const ReduceInt *t) {
   int64_t idx[RT_MAX_RANK] = {0};
-  int64_t off = 0, d, count = reduce_count(p);
+  int64_t off = 0, d, count = reduce_count(p), i = 0;
   for (d = 0; d < p->out_rank; d++)
     if (p->out_dims[d] <= 0) return;
   do {
-    *y++ = reduce_one_i64(p, x + off, count);
+    reduce_store(t, y, i++, reduce_one_int(p, x, off, t, count));
   } while (reduce_next(p->out_rank, p->out_dims, p->out_strides, idx, &off));
+}
+
+RT_API void rt_reduce_i64(const RtReduce *p, const int64_t *x, int64_t *y) {
+  static const ReduceInt t = {8, 1, 0};
+  reduce_int(p, x, y, &t);
+}
+
+RT_API void rt_reduce_u64(const RtReduce *p, const void *x, void *y) {
+  static const ReduceInt t = {8, 0, 0};
+  reduce_int(p, x, y, &t);
+}
+
+RT_API void rt_reduce_i32(const RtReduce *p, const void *x, void *y) {
+  static const ReduceInt t = {4, 1, 0};
+  reduce_int(p, x, y, &t);
+}
+
+RT_API void rt_reduce_u32(const RtReduce *p, const void *x, void *y) {
+  static const ReduceInt t = {4, 0, 0};
+  reduce_int(p, x, y, &t);
+}
+
+RT_API void rt_reduce_i8(const RtReduce *p, const void *x, void *y) {
+  static const ReduceInt t = {1, 1, 0};
+  reduce_int(p, x, y, &t);
+}
+
+RT_API void rt_reduce_u8(const RtReduce *p, const void *x, void *y) {
+  static const ReduceInt t = {1, 0, 0};
+  reduce_int(p, x, y, &t);
+}
+
+/* Max is any, Min is all (of nothing: false and true). */
+RT_API void rt_reduce_bool(const RtReduce *p, const void *x, void *y) {
+  static const ReduceInt t = {1, 0, 1};
+  reduce_int(p, x, y, &t);
 }

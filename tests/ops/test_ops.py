@@ -1433,13 +1433,6 @@ GRAPHS = [
 # Combinations docs/ops.md lists as unsupported: exit code 3, the node named
 
 UNSUPPORTED_CASES = [
-    unsupported("maxpool-indices-output",
-                node("MaxPool", ["x"], ["y", "idx"], kernel_shape=[2, 2]),
-                {"x": randn(1, 1, 4, 4)}, outputs=("y", "idx")),
-    unsupported("batchnorm-training-mode",
-                node("BatchNormalization", ["x", "scale", "bias", "mean", "var"],
-                     ["y", "rm", "rv"], training_mode=1),
-                {"x": randn(2, 3, 2, 2)}, bn_params(3), outputs=("y", "rm", "rv"), opset=15),
     unsupported("range-runtime-limit", node("Range", ["start", "limit", "delta"]),
                 {"limit": scalar(5.0)}, {"start": scalar(0.0), "delta": scalar(1.0)}),
     unsupported("conv-float64", node("Conv", ["x", "w"]),
@@ -1449,8 +1442,6 @@ UNSUPPORTED_CASES = [
                 {"b": ints(-3, 3, 3, 2)}),
     unsupported("reshape-runtime-shape", node("Reshape", ["x", "s"]),
                 {"x": randn(2, 3), "s": i64(3, 2)}),
-    unsupported("reduce-float64", node("ReduceMax", ["x"], keepdims=0),
-                {"x": randn(2, 3, dtype=np.float64)}, opset=13),
 ]
 
 # Variadic ops (split into two-input chains before inference) and mixed-type Pow.
