@@ -296,6 +296,7 @@ static int infer_constant(OpCtx *c) {
   if (strcmp(a->name, "value") == 0 && a->type == AT_TENSOR) {
     ir_set_shape(y, a->tensors[0].dtype, a->tensors[0].rank, a->tensors[0].dims);
     y->data = a->tensors[0].data;
+    y->strw = a->tensors[0].strw;
   } else if (strcmp(a->name, "value_float") == 0 && a->type == AT_FLOAT) {
     ir_set_shape(y, DT_F32, 0, NULL);
     y->data = &a->f;

@@ -179,3 +179,17 @@ def test_strings_into_other_ops_are_rejected(tmp_path, gpuxc):
     onnx.save(m, path)
     r = subprocess.run([gpuxc, "build", path, "-o", tmp_path / "m"], capture_output=True, text=True)
     assert r.returncode == 3 and "string" in r.stderr and "'t'" in r.stderr, r.stderr
+
+
+def test_constant_strings(tmp_path, compile_model, run_exe, ort_run):
+    """A Constant node and an initializer of strings (widths from their longest string)."""
+    k = helper.make_node("Constant", [], ["k"], name="k",
+                         value=helper.make_tensor("v", S, [2], [b"ab", "日本".encode()]))
+    nodes = [k, helper.make_node("StringConcat", ["x", "k"], ["y"], name="cat"),
+             helper.make_node("StringConcat", ["w", "y"], ["z"], name="cat2")]
+    g = helper.make_graph(nodes, "c", [helper.make_tensor_value_info("x", S, [2])],
+                          [helper.make_tensor_value_info("z", S, None)],
+                          [helper.make_tensor("w", S, [1], [b">"])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 20)], ir_version=10)
+    run_both(tmp_path, m, {"x": np.array(["1", "22"], dtype=object)}, compile_model, run_exe,
+             ort_run)
