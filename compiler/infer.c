@@ -293,6 +293,7 @@ int infer_graph(IrGraph *g, InferStats *st, Diag *d) {
     if (n->op->expand) {
       OpCtx c = {g, n, d, g->opset};
       int r = check_inputs_known(g, n) ? n->op->expand(&c, i) : -1;
+      n = &g->nodes[i]; /* the hook may have grown the node array */
       if (r < 0) bad++;
       if (r < 0) n->dead = 1;
       if (r != 0) i--; /* resume at the first node it inserted */

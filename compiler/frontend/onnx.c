@@ -241,6 +241,9 @@ static int check_model(Loader *L, const Onnx__ModelProto *m) {
     if (!dom[0] || strcmp(dom, "ai.onnx") == 0) L->g->opset = (int)m->opset_import[i]->version;
   }
   if (m->n_opset_import == 0 && m->ir_version < 3) L->g->opset = 1; /* IR v1/v2: opset 1 */
+  /* A model that imports only other domains (ai.onnx.ml, ...) has no
+   * default-domain nodes to version; the newest opset stands for it. */
+  if (m->n_opset_import > 0 && L->g->opset == 0) L->g->opset = ONNX_MAX_OPSET;
   if (L->g->opset > ONNX_MAX_OPSET) {
     diag_error(L->d, EK_UNSUPPORTED, L->path,
                "the model imports opset %d; gpuxc knows the default domain up to opset %d",

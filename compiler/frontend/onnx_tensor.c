@@ -183,7 +183,7 @@ static int string_tensor(Loader *L, const Onnx__TensorProto *t, IrTensor *out, c
   size_t w = 1;
   for (size_t i = 0; i < t->n_string_data; i++) {
     const ProtobufCBinaryData *s = &t->string_data[i];
-    if (memchr(s->data, 0, s->len)) {
+    if (s->len && memchr(s->data, 0, s->len)) {
       diag_error(L->d, EK_UNSUPPORTED, L->path, "%s: string %zu holds a NUL byte", what, i);
       return -1;
     }

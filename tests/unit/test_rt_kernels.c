@@ -894,7 +894,7 @@ static int64_t ref_reduce_i64(const RtReduce *p, const int64_t *x) {
     ds += (double)v, dsq += (double)v * (double)v;
   }
   for (t = 0; t < cnt; t++)
-    se += exp((double)x[walk_off(t, p->red_rank, p->red_dims, p->red_strides)] - (double)mx);
+    se += floor(exp((double)x[walk_off(t, p->red_rank, p->red_dims, p->red_strides)] - (double)mx));
   switch (p->op) {
   case RT_RED_SUM: return (int64_t)s;
   case RT_RED_MEAN: return cnt ? (int64_t)s / cnt : 0;
@@ -904,7 +904,8 @@ static int64_t ref_reduce_i64(const RtReduce *p, const int64_t *x) {
   case RT_RED_L1: return (int64_t)sa;
   case RT_RED_L2: return rt_cast_i64_f64(sqrt(dsq));
   case RT_RED_LOG_SUM: return rt_cast_i64_f64(log(ds));
-  case RT_RED_LOG_SUM_EXP: return rt_cast_i64_f64(cnt ? (double)mx + log(se) : -INFINITY);
+  /* As ONNX Runtime: each exp and the log truncate to integers. */
+  case RT_RED_LOG_SUM_EXP: return cnt ? mx + rt_cast_i64_f64(log(se)) : rt_cast_i64_f64(-INFINITY);
   default: return (int64_t)sq;
   }
 }
