@@ -169,8 +169,11 @@ void c_emit_api(TargetCtx *t, Emitter *e) {
   cg_line(e, "int %s_run_v(%s_ctx *ctx, const void *const *in, void *const *out);", p, p);
   cg_blank(e);
   cg_line(e, "int %s_run(%s_ctx *ctx, const %s_inputs *in, %s_outputs *out) {", p, p, p, p);
-  cg_line(e, "const void *iv[%d];", t->g->ninputs ? t->g->ninputs : 1);
-  cg_line(e, "void *ov[%d];", t->g->noutputs ? t->g->noutputs : 1);
+  /* (a model without inputs passes a zeroed one-element array) */
+  cg_line(e, "const void *iv[%d]%s;", t->g->ninputs ? t->g->ninputs : 1,
+          t->g->ninputs ? "" : " = {0}");
+  cg_line(e, "void *ov[%d]%s;", t->g->noutputs ? t->g->noutputs : 1,
+          t->g->noutputs ? "" : " = {0}");
   cg_line(e, "if (!in || !out) return GPUX_ERR_ARG;");
   for (int i = 0; i < t->g->ninputs; i++) cg_line(e, "iv[%d] = in->%s;", i, in[i]);
   for (int i = 0; i < t->g->noutputs; i++) cg_line(e, "ov[%d] = out->%s;", i, out[i]);
