@@ -18,6 +18,15 @@ void proj_init(Project *p, const char *out, const char *prefix) {
   p->exe = xstrdup(out);
   p->exe_name = xstrdup(path_basename(out));
   p->prefix = xstrdup(prefix);
+  p->cflags = xstrdup("");
+  p->libs = xstrdup("");
+}
+
+void proj_set_flags(Project *p, const char *cflags, const char *libs) {
+  free(p->cflags);
+  free(p->libs);
+  p->cflags = xstrdup(cflags);
+  p->libs = xstrdup(libs);
 }
 
 void proj_free(Project *p) {
@@ -30,6 +39,8 @@ void proj_free(Project *p) {
   free(p->exe);
   free(p->exe_name);
   free(p->prefix);
+  free(p->cflags);
+  free(p->libs);
   memset(p, 0, sizeof *p);
 }
 
@@ -71,7 +82,11 @@ void proj_template(Project *p, const char *embedded_path, const char *dst) {
   const EmbeddedFile *f = embedded_find(embedded_path);
   if (!f) BUG("template '%s' is not embedded in gpuxc", embedded_path);
   char *cli = cli_sources();
-  TemplateVar vars[] = {{"PREFIX", p->prefix}, {"EXE", p->exe_name}, {"CLI_SRCS", cli}};
+  TemplateVar vars[] = {{"PREFIX", p->prefix},
+                        {"EXE", p->exe_name},
+                        {"CLI_SRCS", cli},
+                        {"TARGET_CFLAGS", p->cflags},
+                        {"TARGET_LIBS", p->libs}};
   char *s = cg_expand((const char *)f->data, vars, (int)ARRAY_LEN(vars));
   free(cli);
   proj_add(p, dst, s, strlen(s));
@@ -160,10 +175,11 @@ static int run(Argv *a, const char *cwd, int verbose, Diag *d) {
   return -1;
 }
 
-static void cc_flags(Argv *a) {
+static void cc_flags(const Project *p, Argv *a) {
   const char *cc = getenv("CC");
   av_split(a, cc && *cc ? cc : "cc");
   av_split(a, "-std=c99 -O2 -Wall -Wextra");
+  av_split(a, p->cflags);
   av_split(a, getenv("CFLAGS"));
 }
 
@@ -177,7 +193,7 @@ static char *absolute(const char *path) {
 /* $CC $CFLAGS -c src -o obj, in the project folder. */
 static int compile(Project *p, const char *src, const char *obj, int verbose, Diag *d) {
   Argv a = {0};
-  cc_flags(&a);
+  cc_flags(p, &a);
   av_add(&a, "-I.");
   av_add(&a, "-c");
   av_add(&a, src);
@@ -228,7 +244,7 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n) {
 static uint64_t driver_key(const Project *p) {
   uint64_t h = 1469598103934665603ull;
   Argv a = {0};
-  cc_flags(&a);
+  cc_flags(p, &a);
   for (int i = 0; i < a.n; i++) h = fnv(h, a.v[i], strlen(a.v[i]) + 1);
   av_free(&a);
   for (int i = 0; i < p->n; i++) {
@@ -313,13 +329,14 @@ int proj_build(Project *p, int verbose, Diag *d) {
   if (!rc) rc = (driver = driver_archive(p, tmp, verbose, d)) ? 0 : -1;
   if (!rc) {
     Argv a = {0};
-    cc_flags(&a);
+    cc_flags(p, &a);
     av_add(&a, "-I.");
     av_add(&a, "-o");
     av_add(&a, exe);
     av_add(&a, "main.c");
     av_add(&a, driver);
     av_add(&a, lib);
+    av_split(&a, p->libs);
     av_add(&a, "-lm");
     rc = run(&a, p->dir, verbose, d);
     av_free(&a);

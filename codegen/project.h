@@ -17,11 +17,15 @@ typedef struct Project {
   char *exe;       /* OUT */
   char *prefix;    /* C symbol prefix */
   char *exe_name;  /* file name of OUT, used inside the Makefile */
+  char *cflags;    /* the target's compiler flags (after gpuxc's, before $CFLAGS) */
+  char *libs;      /* the target's link flags */
   ProjFile *files;
   int n, cap;
 } Project;
 
 void proj_init(Project *p, const char *out, const char *prefix);
+/* The target's compiler and link flags (space-separated; copied). */
+void proj_set_flags(Project *p, const char *cflags, const char *libs);
 void proj_free(Project *p);
 /* Takes ownership of data. */
 void proj_add(Project *p, const char *path, char *data, size_t len);

@@ -185,6 +185,8 @@ int cmd_build(const Options *o, Diag *d) {
     if (!eff.target) eff.target = cfg.build.target ? cfg.build.target : "c";
     if (strcmp(eff.target, "auto") == 0) eff.target = "c";
     if (eff.optimize < 0) eff.optimize = cfg.build.optimize;
+    if (!eff.cpu) eff.cpu = cfg.build.cpu ? cfg.build.cpu : "native";
+    if (eff.threads < 0) eff.threads = cfg.build.threads;
     rc = compile(&eff, &cfg, &g, d);
   }
   ir_free(&g);

@@ -637,6 +637,7 @@ static void read_tensors(Ctx *c, const Field *f, yaml_node_t *v, const char *key
 #define CF(m) offsetof(GpuxConfig, m)
 
 static const char *const TARGETS[] = {"c", "cpu", "cuda", "llvm", "auto", NULL};
+static const char *const CPUS[] = {"native", "avx512", "avx2", "generic", NULL};
 static const char *const PRECISIONS[] = {"fp32", "fp16", "bf16", "int8", NULL};
 
 static const Field MODEL_FIELDS[] = {
@@ -687,6 +688,8 @@ static const Field PREPROCESSING_FIELDS[] = {
 static const Field BUILD_FIELDS[] = {
     {.key = "target", .kind = F_CHOICE, .off = CF(build.target), .choices = TARGETS},
     {.key = "optimize", .kind = F_FN, .fn = read_optimize},
+    {.key = "cpu", .kind = F_CHOICE, .off = CF(build.cpu), .choices = CPUS},
+    {.key = "threads", .kind = F_INT, .off = CF(build.threads), .lo = 0, .hi = 64},
     {.key = "precision", .kind = F_CHOICE, .off = CF(build.precision), .choices = PRECISIONS},
     {.key = "profile", .kind = F_BOOL, .off = CF(build.profile)},
     {.key = "http", .kind = F_BOOL, .off = CF(build.http)},
@@ -841,7 +844,7 @@ void cfg_free(GpuxConfig *cfg) {
   char *strs[] = {cfg->path, cfg->dir, cfg->name, cfg->version, cfg->model_source,
                   cfg->model_path, cfg->model_format, cfg->model_version, cfg->runtime.backend,
                   cfg->runtime.memory, cfg->serving.host, cfg->preprocessing.tokenizer,
-                  cfg->preprocessing.normalize, cfg->build.target, cfg->build.precision,
+                  cfg->preprocessing.normalize, cfg->build.target, cfg->build.cpu, cfg->build.precision,
                   cfg->build.quantize, cfg->build.prune, cfg->build.partition};
   for (size_t i = 0; i < ARRAY_LEN(strs); i++) free(strs[i]);
   free_tensors(cfg->inputs, cfg->ninputs);

@@ -75,6 +75,8 @@ typedef struct GpuxConfig {
 
   struct {
     char *target;       /* c | cpu | cuda | llvm | auto; NULL = default */
+    char *cpu;          /* native | avx512 | avx2 | generic; NULL = native */
+    int threads;        /* the cpu target's default thread count; 0 = one per CPU */
     int optimize;       /* 0..3, default 2 */
     char *precision;    /* fp32 | fp16 | ..., NULL = fp32 */
     int profile;        /* bool */

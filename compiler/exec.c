@@ -70,7 +70,8 @@ static int exec_kernel(IrGraph *g, IrNode *n, Diag *d) {
     void *args[KC_MAX_ARGS];
     for (int a = 0; a < k->nargs; a++) {
       int id = k->args[a];
-      args[a] = id == KC_NULL ? NULL : id == KC_SCRATCH ? scratch : (void *)g->vals[id].data;
+      args[a] = id == KC_NULL || id == KC_THREADS ? NULL
+                : id == KC_SCRATCH ? scratch : (void *)g->vals[id].data;
     }
     k->k->thunk(k->buf, args);
   }

@@ -35,6 +35,15 @@ static int64_t parameters(const IrGraph *g, int64_t *bytes) {
   return n;
 }
 
+/* The targets that compile an op gpuxc knows: every C-family target lowers
+ * the whole op table (the cpu target swaps in kernels of its own where it
+ * has them), so the list is all of them, separated by sep and quoted as asked. */
+static void print_targets(const char *sep, int quoted) {
+  const Target *const *t = target_all();
+  for (int i = 0; t[i]; i++)
+    printf("%s%s%s%s", i ? sep : "", quoted ? "\"" : "", t[i]->name, quoted ? "\"" : "");
+}
+
 static void print_tensors(const IrGraph *g, const int *ids, int n, const char *kind, int json) {
   char s[128];
   for (int i = 0; i < n; i++) {
@@ -78,9 +87,11 @@ int cmd_inspect(const Options *o, Diag *d) {
       printf("], \"outputs\": [");
       print_tensors(&g, g.outputs, g.noutputs, "output", 1);
       printf("], \"ops\": {");
-      for (int i = 0; i < nops; i++)
-        printf("%s\"%s\": {\"count\": %d, \"targets\": [%s]}", i ? ", " : "", ops[i].op,
-               ops[i].n, ops[i].supported ? "\"c\"" : "");
+      for (int i = 0; i < nops; i++) {
+        printf("%s\"%s\": {\"count\": %d, \"targets\": [", i ? ", " : "", ops[i].op, ops[i].n);
+        if (ops[i].supported) print_targets(", ", 1);
+        printf("]}");
+      }
       printf("}}\n");
       sb_free(&name);
     } else {
@@ -89,8 +100,14 @@ int cmd_inspect(const Options *o, Diag *d) {
       print_tensors(&g, g.inputs, g.ninputs, "input", 0);
       print_tensors(&g, g.outputs, g.noutputs, "output", 0);
       printf("  %-24s %6s  %s\n", "op", "count", "targets");
-      for (int i = 0; i < nops; i++)
-        printf("  %-24s %6d  %s\n", ops[i].op, ops[i].n, ops[i].supported ? "c" : "(unsupported)");
+      for (int i = 0; i < nops; i++) {
+        printf("  %-24s %6d  ", ops[i].op, ops[i].n);
+        if (ops[i].supported)
+          print_targets(" ", 0);
+        else
+          printf("(unsupported)");
+        printf("\n");
+      }
     }
   }
   ir_free(&g);

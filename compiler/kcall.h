@@ -19,6 +19,7 @@
 /* Special operands. */
 #define KC_NULL (-1)    /* a NULL pointer (absent optional operand) */
 #define KC_SCRATCH (-2) /* the node's scratch buffer */
+#define KC_THREADS (-3) /* the context's thread pool (NULL where there is none) */
 
 typedef void (*KernelThunk)(const void *params, void *const *args);
 
@@ -46,7 +47,7 @@ typedef struct KCall {
   _Alignas(16) unsigned char buf[KC_MAX_BYTES];
   size_t size;
   int nargs;
-  int args[KC_MAX_ARGS]; /* value ids, KC_NULL or KC_SCRATCH */
+  int args[KC_MAX_ARGS]; /* value ids, KC_NULL, KC_SCRATCH or KC_THREADS */
   int64_t scratch_bytes; /* size of KC_SCRATCH: one buffer per node, shared by its calls */
 } KCall;
 

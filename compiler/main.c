@@ -11,7 +11,13 @@ static const char USAGE[] =
     "\n"
     "build options:\n"
     "  -o OUT                    the executable to write; its sources go to OUT.src/\n"
-    "  --target c                code generator (default: build.target in gpux.yml, else c)\n"
+    "  --target c|cpu            code generator (default: build.target in gpux.yml, else c):\n"
+    "                            c is portable C99 for any CPU and firmware; cpu is C for this\n"
+    "                            kind of host, with SIMD kernels and a thread pool\n"
+    "  --cpu NAME                cpu target: the instruction set to compile for: native (the\n"
+    "                            build machine's, the default), avx512, avx2 or generic\n"
+    "  --threads N               cpu target: threads the program starts (0: one per CPU, the\n"
+    "                            default; the executable's --threads overrides it)\n"
     "  --input-shape NAME=DIMS   bind an input's shape, e.g. input=1x3x224x224 (repeatable)\n"
     "  --sequence-length NAME=N  input NAME is a sequence of N tensors, given to the program\n"
     "                            as inputs NAME[0] .. NAME[N-1] (shapes: --input-shape 'NAME[i]=..')\n"
@@ -59,6 +65,14 @@ static int parse_args(Options *o, int argc, char **argv) {
     int takes = 1;
     if (strcmp(a, "-o") == 0 && next) o->out = next;
     else if (strcmp(a, "--target") == 0 && next) o->target = next;
+    else if (strcmp(a, "--cpu") == 0 && next) o->cpu = next;
+    else if (strcmp(a, "--threads") == 0 && next) {
+      char *end = NULL;
+      long n = strtol(next, &end, 10);
+      if (*end || end == next || n < 0 || n > 64)
+        return usage_error("--threads wants 0 (one per CPU) to 64, got '%s'", next);
+      o->threads = (int)n;
+    }
     else if (strcmp(a, "--input-shape") == 0 && next) {
       if (o->nshapes >= (int)ARRAY_LEN(o->shapes))
         return usage_error("too many --input-shape (at most 256), at '%s'", next);
@@ -106,9 +120,9 @@ static int parse_args(Options *o, int argc, char **argv) {
       else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->quiet = 1;
       else if (strcmp(a, "--json") == 0) o->json = 1;
       else if (a[0] == '-' && a[1]) {
-        const char *needs[] = {"-o",         "--target",          "--input-shape", "--constant",
-                               "--absent",   "--sequence-length", "--dump-after",
-                               "--string-bytes"};
+        const char *needs[] = {"-o",       "--target",          "--input-shape", "--constant",
+                               "--absent", "--sequence-length", "--dump-after",  "--string-bytes",
+                               "--cpu",    "--threads"};
         for (size_t k = 0; k < ARRAY_LEN(needs); k++)
           if (strcmp(a, needs[k]) == 0) return usage_error("%s needs a value", a);
         return usage_error("unknown option '%s'", a);
@@ -132,6 +146,7 @@ int main(int argc, char **argv) {
   Options o;
   memset(&o, 0, sizeof o);
   o.optimize = -1;
+  o.threads = -1;
   const char *cmd = argv[1];
   int rc = parse_args(&o, argc, argv);
   if (rc) return rc;

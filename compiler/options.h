@@ -16,6 +16,8 @@ typedef struct Options {
   const char *input;      /* CONFIG (.yml/.yaml) or MODEL */
   const char *out;        /* -o OUT */
   const char *target;     /* --target; NULL: the yml's build.target, else "c" */
+  const char *cpu;        /* --cpu: the cpu target's instruction set; NULL: build.cpu, else native */
+  int threads;            /* --threads: the cpu target's default; -1: build.threads, else 0 (per CPU) */
   ShapeBinding shapes[256];
   int nshapes;
   struct {

@@ -3,9 +3,9 @@
 
 #include "target.h"
 
-extern const Target TARGET_C;
+extern const Target TARGET_C, TARGET_CPU;
 
-static const Target *const TARGETS[] = {&TARGET_C, NULL};
+static const Target *const TARGETS[] = {&TARGET_C, &TARGET_CPU, NULL};
 
 const Target *target_find(const char *name) {
   for (int i = 0; TARGETS[i]; i++)

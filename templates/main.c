@@ -8,12 +8,18 @@ static int run(void *ctx, const void *const *inputs, void *const *outputs) {
   return ${PREFIX}_run_v((${PREFIX}_ctx *)ctx, inputs, outputs);
 }
 
+static int set_threads(void *ctx, int n) {
+  return ${PREFIX}_set_threads((${PREFIX}_ctx *)ctx, n);
+}
+
+static void release(void *ctx) { ${PREFIX}_release((${PREFIX}_ctx *)ctx); }
+
 static const int64_t *output_shape(const void *ctx, int i) {
   return ${PREFIX}_output_shape((const ${PREFIX}_ctx *)ctx, i);
 }
 
 int main(int argc, char **argv) {
   static const gpux_model model = {${PREFIX}_info, sizeof(${PREFIX}_ctx), init, run,
-                                   output_shape};
+                                   output_shape, set_threads, release};
   return gpux_cli_main(&model, argc, argv);
 }

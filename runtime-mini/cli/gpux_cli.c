@@ -28,7 +28,7 @@ enum { CLI_OK = 0, CLI_USAGE = 1, CLI_DATA = 2, CLI_MODEL = 3 };
 
 typedef struct cli_opts {
   int help, version, info, benchmark, json;
-  long runs, warmup;
+  long runs, warmup, threads; /* threads 0: the model's default */
   int runs_set, warmup_set;
   const char *output_dir;
   const char **npys, **jsons; /* --input and --input-json values */
@@ -43,6 +43,7 @@ typedef struct cli {
   void **in, **out;
   char *given;
   void *ctx, *arena;
+  int ready; /* init succeeded: release at the end */
 } cli;
 
 static int cli_fail(const cli *c, int code, const char *fmt, ...) {
@@ -82,7 +83,8 @@ static void cli_usage(const cli *c) {
   int w = 1;
   printf("Usage: %s [--input NAME=FILE.npy]... [--input-json JSON|FILE|-] [--output-dir DIR]\n"
          "       %s --benchmark [--runs N] [--warmup W] [--json]\n"
-         "       %s --info [--json] | --help | --version\n\n",
+         "       %s --info [--json] | --help | --version\n"
+         "       (any of these with --threads N)\n\n",
          c->prog, c->prog, c->prog);
   printf("Runs the model %s %s (target %s), compiled by gpuxc.\n\n", cli_str(m->name),
          cli_str(m->version), cli_str(m->target));
@@ -108,6 +110,8 @@ static void cli_usage(const cli *c) {
       "  --warmup W             untimed runs first (default 10)\n"
       "  --info                 the model's name, version, target, inputs, outputs, sizes\n"
       "  --json                 print --info or --benchmark as JSON\n"
+      "  --threads N            run on N threads (cpu target; default: the model's own,\n"
+      "                         see --info; the c target runs on one)\n"
       "  --version              print the model's name and version\n"
       "  -h, --help             this text\n\n"
       "bfloat16 tensors are read and written in .npy files as '<u2' (the raw bits); in\n"
@@ -133,7 +137,7 @@ typedef struct cli_flag {
 static const cli_flag CLI_FLAGS[] = {
     {"--help", 0},  {"-h", 0},         {"--version", 0},    {"--info", 0},
     {"--benchmark", 0}, {"--json", 0}, {"--input", 1},      {"--input-json", 1},
-    {"--output-dir", 1}, {"--runs", 1}, {"--warmup", 1},
+    {"--output-dir", 1}, {"--runs", 1}, {"--warmup", 1}, {"--threads", 1},
 };
 #define CLI_NFLAGS (sizeof CLI_FLAGS / sizeof CLI_FLAGS[0])
 
@@ -171,6 +175,12 @@ static int cli_set(cli *c, const cli_flag *f, const char *v) {
   else if (!strcmp(n, "--output-dir")) o->output_dir = v;
   else if (!strcmp(n, "--runs")) return o->runs_set = 1, cli_count(c, n, v, 1, &o->runs);
   else if (!strcmp(n, "--warmup")) return o->warmup_set = 1, cli_count(c, n, v, 0, &o->warmup);
+  else if (!strcmp(n, "--threads")) {
+    if (cli_count(c, n, v, 1, &o->threads)) return CLI_USAGE;
+    if (o->threads > GPUX_MAX_THREADS)
+      return cli_fail(c, CLI_USAGE, "--threads must be between 1 and %d, got %ld",
+                      GPUX_MAX_THREADS, o->threads);
+  }
   return 0;
 }
 
@@ -272,9 +282,9 @@ static void cli_info_json(const gpux_model_info *m) {
   printf(",\n  \"outputs\": ");
   cli_info_json_tensors(m->outputs, m->n_outputs);
   printf(",\n  \"arena_bytes\": %llu,\n  \"weight_bytes\": %llu,\n"
-         "  \"intermediate_bytes\": %llu,\n  \"nodes\": %d\n}\n",
+         "  \"intermediate_bytes\": %llu,\n  \"nodes\": %d,\n  \"threads\": %d\n}\n",
          (unsigned long long)m->arena_bytes, (unsigned long long)m->weight_bytes,
-         (unsigned long long)m->intermediate_bytes, m->n_nodes);
+         (unsigned long long)m->intermediate_bytes, m->n_nodes, m->threads);
 }
 
 static void cli_info_tensors(const char *kind, const gpux_tensor_info *t, int n, int w) {
@@ -288,8 +298,14 @@ static void cli_info_tensors(const char *kind, const gpux_tensor_info *t, int n,
 
 static void cli_info_text(const gpux_model_info *m) {
   int w = 4;
-  printf("%-19s %s\n%-19s %s\n%-19s %s\n%-19s %d\n", "name", cli_str(m->name), "version",
-         cli_str(m->version), "target", cli_str(m->target), "nodes", m->n_nodes);
+  char threads[32];
+  if (m->threads > 0)
+    snprintf(threads, sizeof threads, "%d", m->threads);
+  else
+    snprintf(threads, sizeof threads, "one per CPU");
+  printf("%-19s %s\n%-19s %s\n%-19s %s\n%-19s %d\n%-19s %s\n", "name", cli_str(m->name),
+         "version", cli_str(m->version), "target", cli_str(m->target), "nodes", m->n_nodes,
+         "threads", threads);
   printf("%-19s %llu\n%-19s %llu\n%-19s %llu\n\n", "arena_bytes",
          (unsigned long long)m->arena_bytes, "weight_bytes", (unsigned long long)m->weight_bytes,
          "intermediate_bytes", (unsigned long long)m->intermediate_bytes);
@@ -328,6 +344,7 @@ static int cli_alloc_all(cli *c) {
 
 static void cli_free_all(cli *c) {
   const gpux_model_info *m = c->info;
+  if (c->ready && c->model->release) c->model->release(c->ctx);
   for (int i = 0; c->in && i < m->n_inputs; i++) free(c->in[i]);
   for (int i = 0; c->out && i < m->n_outputs; i++) free(c->out[i]);
   free(c->in);
@@ -577,6 +594,15 @@ static void cli_random_inputs(cli *c) {
 static int cli_init(cli *c) {
   int rc = c->model->init(c->ctx, c->arena);
   if (rc) return cli_fail(c, CLI_MODEL, "model init failed (status %d)", rc);
+  c->ready = 1;
+  if (c->o.threads > 0 && c->model->set_threads) {
+    if (c->o.threads > 1 && c->info->threads == 1 && strcmp(cli_str(c->info->target), "c") == 0)
+      return cli_fail(c, CLI_USAGE, "--threads %ld: the c target runs on one thread "
+                      "(build with --target cpu for more)", c->o.threads);
+    rc = c->model->set_threads(c->ctx, (int)c->o.threads);
+    if (rc) return cli_fail(c, CLI_MODEL, "cannot run on %ld threads (status %d)",
+                            c->o.threads, rc);
+  }
   return 0;
 }
 

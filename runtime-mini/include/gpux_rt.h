@@ -77,14 +77,19 @@ typedef struct gpux_model_info {
   size_t weight_bytes;     /* constant data linked into the program */
   size_t intermediate_bytes; /* sum of all intermediate tensors (unplanned) */
   int n_nodes;             /* nodes in the generated schedule */
+  int threads;             /* threads init starts: 1 for the c target; 0 for one per CPU */
 } gpux_model_info;
 
 /* Status codes returned by <prefix>_init and <prefix>_run. */
 enum {
   GPUX_OK = 0,
   GPUX_ERR_ARG = 1,        /* a NULL or misaligned pointer */
-  GPUX_ERR_STATE = 2       /* the context was not initialized */
+  GPUX_ERR_STATE = 2,      /* the context was not initialized */
+  GPUX_ERR_RESOURCE = 3    /* threads or memory could not be had (cpu target) */
 };
+
+/* The most threads <prefix>_set_threads takes. */
+#define GPUX_MAX_THREADS 64
 
 /* Required alignment of the arena passed to <prefix>_init. */
 #define GPUX_ARENA_ALIGN 64
@@ -99,6 +104,8 @@ typedef struct gpux_model {
   int (*run)(void *ctx, const void *const *inputs, void *const *outputs);
   /* the actual dims of output i after a run (its info shape if static) */
   const int64_t *(*output_shape)(const void *ctx, int i);
+  int (*set_threads)(void *ctx, int n);
+  void (*release)(void *ctx);
 } gpux_model;
 
 /* The generated executable's command-line driver (runtime-mini/cli). */

@@ -25,7 +25,7 @@
 
 #include "rt_kernels.h"
 
-#define RT_TP_MAX 64 /* threads, the caller included */
+#define RT_TP_MAX 64 /* threads, the caller included (GPUX_MAX_THREADS) */
 #ifndef RT_TP_SPIN_NS
 #define RT_TP_SPIN_NS 100000 /* 0.1 ms */
 #endif

@@ -2,7 +2,7 @@
  * the entry points around the run function (shared by the C targets). */
 #include <string.h>
 
-#include "target.h"
+#include "c_emit.h"
 
 static const char *GPUX_DTYPE[] = {
     [DT_F32] = "GPUX_FLOAT32", [DT_U8] = "GPUX_UINT8",   [DT_I8] = "GPUX_INT8",
@@ -55,7 +55,7 @@ static void io_struct(TargetCtx *t, Emitter *e, const int *ids, int n, int is_in
   free_names(names, n);
 }
 
-void c_emit_header(TargetCtx *t) {
+void c_emit_header(TargetCtx *t, const CFlavor *f) {
   Emitter e;
   cg_init(&e);
   char *guard = cg_macro(t->prefix);
@@ -75,9 +75,11 @@ void c_emit_header(TargetCtx *t) {
   cg_line(&e, "#define %s_ARENA_BYTES %lld", guard, (long long)t->plan->arena_bytes);
   cg_line(&e, "#define %s_WEIGHT_BYTES %lld", guard, (long long)t->w->bytes);
   cg_blank(&e);
+  if (f->threads) cg_line(&e, "struct RtThreads;");
   cg_line(&e, "typedef struct %s_ctx {", p);
   cg_line(&e, "unsigned char *arena;");
   cg_line(&e, "int ready;");
+  if (f->threads) cg_line(&e, "struct RtThreads *threads; /* the thread pool, started by init */");
   cg_line(&e, "} %s_ctx;", p);
   cg_blank(&e);
   io_struct(t, &e, t->g->inputs, t->g->ninputs, 1);
@@ -85,8 +87,20 @@ void c_emit_header(TargetCtx *t) {
   io_struct(t, &e, t->g->outputs, t->g->noutputs, 0);
   cg_blank(&e);
   cg_line(&e, "size_t %s_arena_size(void);", p);
-  cg_line(&e, "/* arena: %s_arena_size() bytes, GPUX_ARENA_ALIGN-aligned; no malloc. */", p);
+  if (f->threads) {
+    cg_line(&e, "/* arena: %s_arena_size() bytes, GPUX_ARENA_ALIGN-aligned. Starts the", p);
+    cg_line(&e, "   thread pool (%s): GPUX_ERR_RESOURCE if it cannot. */",
+            f->default_threads ? "its default thread count" : "one thread per available CPU");
+  } else {
+    cg_line(&e, "/* arena: %s_arena_size() bytes, GPUX_ARENA_ALIGN-aligned; no malloc. */", p);
+  }
   cg_line(&e, "int %s_init(%s_ctx *ctx, void *arena);", p, p);
+  cg_line(&e, "/* Runs on n threads from now on (n >= 1; %s). */",
+          f->threads ? "at most GPUX_MAX_THREADS" : "this target runs on one: n must be 1");
+  cg_line(&e, "int %s_set_threads(%s_ctx *ctx, int n);", p, p);
+  cg_line(&e, "/* Ends the context: %s. */",
+          f->threads ? "stops its threads and frees the pool" : "nothing to free");
+  cg_line(&e, "void %s_release(%s_ctx *ctx);", p, p);
   cg_line(&e, "/* Returns GPUX_OK; outputs must not overlap inputs. */");
   cg_line(&e, "int %s_run(%s_ctx *ctx, const %s_inputs *in, %s_outputs *out);", p, p, p, p);
   cg_line(&e, "/* The same with inputs and outputs in the order of %s_info(). */", p);
@@ -130,7 +144,7 @@ static void tensor_infos(TargetCtx *t, Emitter *e, const int *ids, int n, const 
   cg_line(e, "};");
 }
 
-void c_emit_info(TargetCtx *t, Emitter *e) {
+void c_emit_info(TargetCtx *t, const CFlavor *f, Emitter *e) {
   tensor_infos(t, e, t->g->inputs, t->g->ninputs, "input");
   tensor_infos(t, e, t->g->outputs, t->g->noutputs, "output");
   StrBuf name, version;
@@ -139,17 +153,18 @@ void c_emit_info(TargetCtx *t, Emitter *e) {
   cg_cstring(&name, t->name);
   cg_cstring(&version, t->version);
   cg_line(e, "static const gpux_model_info info = {");
-  cg_line(e, "%s, %s, \"%s\", \"%s\",", name.s, version.s, t->o->target, t->prefix);
+  cg_line(e, "%s, %s, \"%s\", \"%s\",", name.s, version.s, f->target, t->prefix);
   cg_line(e, "%d, %d, inputs, outputs,", t->g->ninputs, t->g->noutputs);
-  cg_line(e, "%lld, %lld, %lld, %d,", (long long)t->plan->arena_bytes, (long long)t->w->bytes,
-          (long long)t->plan->sum_bytes, t->g->nnodes);
+  cg_line(e, "%lld, %lld, %lld, %d, %d,", (long long)t->plan->arena_bytes,
+          (long long)t->w->bytes, (long long)t->plan->sum_bytes, t->g->nnodes,
+          f->threads ? f->default_threads : 1);
   cg_line(e, "};");
   cg_blank(e);
   sb_free(&name);
   sb_free(&version);
 }
 
-void c_emit_api(TargetCtx *t, Emitter *e) {
+void c_emit_api(TargetCtx *t, const CFlavor *f, Emitter *e) {
   const char *p = t->prefix;
   char *macro = cg_macro(p);
   char **in = field_names(t->g, t->g->inputs, t->g->ninputs);
@@ -162,8 +177,44 @@ void c_emit_api(TargetCtx *t, Emitter *e) {
   cg_line(e, "if (!ctx || (%s_ARENA_BYTES > 0 && !arena)) return GPUX_ERR_ARG;", macro);
   cg_line(e, "if ((uintptr_t)arena %% GPUX_ARENA_ALIGN) return GPUX_ERR_ARG;");
   cg_line(e, "ctx->arena = arena;");
+  if (f->threads) {
+    cg_line(e, "ctx->ready = 0;");
+    cg_line(e, "ctx->threads = (RtThreads *)calloc(1, sizeof(RtThreads));");
+    cg_line(e, "if (!ctx->threads) return GPUX_ERR_RESOURCE;");
+    cg_line(e, "if (rt_tp_start(ctx->threads, %s) != 0) {",
+            f->default_threads ? "info.threads" : "rt_cpu_count()");
+    cg_line(e, "rt_tp_stop(ctx->threads);");
+    cg_line(e, "free(ctx->threads);");
+    cg_line(e, "ctx->threads = NULL;");
+    cg_line(e, "return GPUX_ERR_RESOURCE;");
+    cg_line(e, "}");
+  }
   cg_line(e, "ctx->ready = 1;");
   cg_line(e, "return GPUX_OK;");
+  cg_line(e, "}");
+  cg_blank(e);
+  cg_line(e, "int %s_set_threads(%s_ctx *ctx, int n) {", p, p);
+  cg_line(e, "if (!ctx) return GPUX_ERR_ARG;");
+  cg_line(e, "if (ctx->ready != 1) return GPUX_ERR_STATE;");
+  if (f->threads) {
+    cg_line(e, "if (n < 1 || n > GPUX_MAX_THREADS) return GPUX_ERR_ARG;");
+    cg_line(e, "if (n == rt_tp_threads(ctx->threads)) return GPUX_OK;");
+    cg_line(e, "rt_tp_stop(ctx->threads);");
+    cg_line(e, "if (rt_tp_start(ctx->threads, n) != 0) return GPUX_ERR_RESOURCE;");
+  } else {
+    cg_line(e, "if (n != 1) return GPUX_ERR_ARG;");
+  }
+  cg_line(e, "return GPUX_OK;");
+  cg_line(e, "}");
+  cg_blank(e);
+  cg_line(e, "void %s_release(%s_ctx *ctx) {", p, p);
+  cg_line(e, "if (!ctx || ctx->ready != 1) return;");
+  if (f->threads) {
+    cg_line(e, "rt_tp_stop(ctx->threads);");
+    cg_line(e, "free(ctx->threads);");
+    cg_line(e, "ctx->threads = NULL;");
+  }
+  cg_line(e, "ctx->ready = 0;");
   cg_line(e, "}");
   cg_blank(e);
   cg_line(e, "int %s_run_v(%s_ctx *ctx, const void *const *in, void *const *out);", p, p);

@@ -1,5 +1,6 @@
-"""Differential model tests: compile each model with gpuxc, run the executable on seeded random
-inputs and compare every output with onnxruntime (tests/conftest.py has the helpers)."""
+"""Differential model tests: compile each model with gpuxc for each CPU target (c, the portable
+one, and cpu, SIMD kernels and threads), run the executable on seeded random inputs and compare
+every output with onnxruntime (tests/conftest.py has the helpers)."""
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ ZOO = [
     zoo_case("bert4-gelu-op", "bert_encoder", marks=slow, variant="gelu_op"),
 ]
 TORCH = sorted(TORCH_DIR.glob("*.onnx"))
+TARGETS = ["c", "cpu"]
 
 
 def input_shape_args(onnx_path, dims):
@@ -46,8 +48,9 @@ def input_shape_args(onnx_path, dims):
 
 @pytest.fixture
 def differential(compile_model, run_exe, ort_run, assert_close, random_inputs, tmp_path):
-    def check(onnx_path, dims):
-        exe = compile_model(onnx_path, tmp_path, *input_shape_args(onnx_path, dims))
+    def check(onnx_path, dims, target="c"):
+        exe = compile_model(onnx_path, tmp_path, "--target", target,
+                            *input_shape_args(onnx_path, dims))
         inputs = random_inputs(onnx_path, dims)
         want = ort_run(onnx_path, inputs)
         got = run_exe(exe, inputs, list(want))
@@ -57,14 +60,16 @@ def differential(compile_model, run_exe, ort_run, assert_close, random_inputs, t
     return check
 
 
+@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("name,kwargs,dims", ZOO)
-def test_zoo_model(name, kwargs, dims, zoo_model, differential):
-    differential(zoo_model(name, **kwargs), dims)
+def test_zoo_model(name, kwargs, dims, target, zoo_model, differential):
+    differential(zoo_model(name, **kwargs), dims, target)
 
 
+@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("path", TORCH, ids=lambda p: p.stem)
-def test_torch_model(path, differential):
-    differential(path, {"batch": 2})
+def test_torch_model(path, target, differential):
+    differential(path, {"batch": 2}, target)
 
 
 @pytest.mark.parametrize("name,kwargs,dims", ZOO)

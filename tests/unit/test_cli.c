@@ -673,8 +673,9 @@ TEST(test_model_failures) {
 TEST(test_info) {
   rt_json_doc doc;
   const rt_json *r, *in;
-  static const char *keys[] = {"name", "version", "target", "inputs", "outputs", "arena_bytes",
-                               "weight_bytes", "intermediate_bytes", "nodes"};
+  static const char *keys[] = {"name",         "version",      "target",
+                               "inputs",       "outputs",      "arena_bytes",
+                               "weight_bytes", "intermediate_bytes", "nodes", "threads"};
   CHECK_EQ_INT(RUN_CLI(&FAKE, "--info"), 0);
   CHECK_CONTAINS(g_out, "name                fake\n");
   CHECK_CONTAINS(g_out, "version             1.2\n");
@@ -688,7 +689,7 @@ TEST(test_info) {
   CHECK_CONTAINS(g_out, "output  s     int64     [1]\n");
   CHECK_EQ_INT(RUN_CLI(&FAKE, "--info", "--json", "--input", "x=ignored.npy"), 0);
   r = parse_out(&doc);
-  CHECK(r && r->type == RT_JSON_OBJECT && r->count == 9);
+  CHECK(r && r->type == RT_JSON_OBJECT && r->count == 10);
   for (size_t i = 0; r && i < sizeof keys / sizeof *keys; i++) CHECK(rt_json_get(r, keys[i]));
   CHECK(r && !strcmp(rt_json_get(r, "name")->text, "fake"));
   CHECK(r && rt_json_get(r, "arena_bytes")->number == 256);

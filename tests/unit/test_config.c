@@ -329,8 +329,8 @@ TEST(test_key_errors) {
   EXPECT_ERROR("name: again\n", 1, "t.yml:5:1: error: duplicate key 'name' (first at 1:1)");
   EXPECT_ERROR("build:\n  Target: c\n", 1,
                "t.yml:6:3: error: unknown key 'Target' in 'build' (expected one of: target, "
-               "optimize, precision, profile, http, quantize, prune, partition); did you mean "
-               "'target'?");
+               "optimize, cpu, threads, precision, profile, http, quantize, prune, partition); "
+               "did you mean 'target'?");
   EXPECT_ERROR("runtime:\n  gpu:\n    memroy: 2GB\n", 1,
                "t.yml:7:5: error: unknown key 'memroy' in 'runtime.gpu'");
   EXPECT_ERROR("zzzzzz: 1\n", 1, "unknown key 'zzzzzz' (expected one of: name, version, model, "

@@ -1,0 +1,189 @@
+"""The cpu target's own surface: instruction sets (--cpu, build.cpu), thread counts (gpuxc's
+--threads and build.threads, the executable's --threads, the C API's set_threads/release), its
+errors, and its project rebuilding from its folder. Its numbers are checked against onnxruntime
+here per instruction set and thread count; tests/models/test_models.py runs every model on it."""
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+USAGE, INVALID = 1, 2
+
+
+def cpu_flags():
+    text = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+FLAGS = cpu_flags()
+ISAS = ["generic"]
+if {"avx2", "fma"} <= FLAGS:
+    ISAS.append("avx2")
+if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= FLAGS:
+    ISAS.append("avx512")
+
+
+def gpuxc_run(gpuxc, *args, cwd=None):
+    r = subprocess.run([str(gpuxc), *map(str, args)], capture_output=True, text=True,
+                       timeout=600, cwd=cwd)
+    assert r.returncode >= 0, f"gpuxc died of signal {-r.returncode}: {r.stderr}"
+    return r
+
+
+def exe_run(exe, *args):
+    r = subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, timeout=300)
+    assert r.returncode >= 0, f"{exe} died of signal {-r.returncode}: {r.stderr}"
+    return r
+
+
+@pytest.fixture(scope="module")
+def cnn_cpu(tmp_path_factory, gpuxc, zoo_model):
+    """tinycnn built for the cpu target once: (exe, model)."""
+    out = tmp_path_factory.mktemp("cnn_cpu")
+    model = zoo_model("tinycnn")
+    r = gpuxc_run(gpuxc, "build", model, "-o", out / "cnn", "-q", "--target", "cpu")
+    assert r.returncode == 0, r.stderr
+    return out / "cnn", model
+
+
+@pytest.mark.parametrize("isa", ISAS)
+def test_each_instruction_set(isa, gpuxc, zoo_model, tmp_path, random_inputs, ort_run, run_exe,
+                              assert_close):
+    model = zoo_model("tinybert")
+    exe = tmp_path / "m"
+    r = gpuxc_run(gpuxc, "build", model, "-o", exe, "-q", "--target", "cpu", "--cpu", isa)
+    assert r.returncode == 0, r.stderr
+    head = (tmp_path / "m.src" / "model.c").read_text().splitlines()[1]
+    assert f"instruction set {isa}" in head
+    inputs = random_inputs(model)
+    want = ort_run(model, inputs)
+    got = run_exe(exe, inputs, list(want))
+    for name in want:
+        assert_close(name, got[name], want[name])
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 5])
+def test_thread_counts_give_the_same_numbers(threads, cnn_cpu, tmp_path, random_inputs, ort_run,
+                                             assert_close):
+    import numpy as np
+    exe, model = cnn_cpu
+    inputs = random_inputs(model)
+    for name, value in inputs.items():
+        np.save(tmp_path / f"{name}.npy", value)
+    args = [a for n in inputs for a in ("--input", f"{n}={tmp_path / (n + '.npy')}")]
+    r = exe_run(exe, *args, "--output-dir", tmp_path / "out", "--threads", threads)
+    assert r.returncode == 0, r.stderr
+    want = ort_run(model, inputs)
+    for name in want:
+        assert_close(name, np.load(tmp_path / "out" / f"{name}.npy"), want[name])
+
+
+def test_info_says_threads(cnn_cpu, gpuxc, zoo_model, tmp_path):
+    exe, _ = cnn_cpu
+    info = json.loads(exe_run(exe, "--info", "--json").stdout)
+    assert info["target"] == "cpu" and info["threads"] == 0
+    assert "one per CPU" in exe_run(exe, "--info").stdout
+    r = gpuxc_run(gpuxc, "build", zoo_model("tinycnn"), "-o", tmp_path / "t3", "-q",
+                  "--target", "cpu", "--threads", "3")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(exe_run(tmp_path / "t3", "--info", "--json").stdout)["threads"] == 3
+    r = exe_run(tmp_path / "t3", "--benchmark", "--runs", "3", "--warmup", "0", "--threads", "2")
+    assert r.returncode == 0, r.stderr
+
+
+def test_benchmark_with_threads(cnn_cpu):
+    r = exe_run(cnn_cpu[0], "--benchmark", "--runs", "5", "--warmup", "1", "--threads", "2",
+                "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["p50_inference_time"] > 0
+
+
+@pytest.mark.parametrize("value", ["0", "65", "two"])
+def test_exe_rejects_bad_thread_counts(cnn_cpu, value):
+    r = exe_run(cnn_cpu[0], "--info", "--threads", value)
+    assert r.returncode == USAGE, r.stderr
+    assert "--threads" in r.stderr
+
+
+def test_c_target_runs_on_one_thread(gpuxc, zoo_model, tmp_path):
+    r = gpuxc_run(gpuxc, "build", zoo_model("tinycnn"), "-o", tmp_path / "c", "-q")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(exe_run(tmp_path / "c", "--info", "--json").stdout)["threads"] == 1
+    r = exe_run(tmp_path / "c", "--benchmark", "--runs", "2", "--threads", "2")
+    assert r.returncode == USAGE and "--target cpu" in r.stderr
+    r = exe_run(tmp_path / "c", "--benchmark", "--runs", "2", "--threads", "1")
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--target", "cpu", "--cpu", "sse9"], "unknown --cpu 'sse9'"),
+    (["--target", "cpu", "--threads", "65"], "--threads wants 0"),
+    (["--target", "cpu", "--threads", "-1"], "--threads wants 0"),
+    (["--target", "cpu", "--cpu"], "--cpu needs a value"),
+])
+def test_gpuxc_usage_errors(gpuxc, zoo_model, tmp_path, args, message):
+    r = gpuxc_run(gpuxc, "build", zoo_model("tinycnn"), "-o", tmp_path / "o", *args)
+    assert r.returncode == USAGE, r.stderr
+    assert message in r.stderr
+
+
+def write_yml(tmp_path, model, build):
+    shutil.copy(model, tmp_path / "m.onnx")
+    (tmp_path / "gpux.yml").write_text(
+        "name: cnn\nversion: '1'\nmodel:\n  source: m.onnx\nbuild:\n" + build)
+    return tmp_path / "gpux.yml"
+
+
+def test_yml_cpu_and_threads(gpuxc, zoo_model, tmp_path):
+    yml = write_yml(tmp_path, zoo_model("tinycnn"), "  target: cpu\n  cpu: generic\n  threads: 2\n")
+    r = gpuxc_run(gpuxc, "build", yml, "-o", tmp_path / "o", "-q")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(exe_run(tmp_path / "o", "--info", "--json").stdout)
+    assert info["target"] == "cpu" and info["threads"] == 2
+    assert "instruction set generic" in (tmp_path / "o.src" / "model.c").read_text()
+
+
+@pytest.mark.parametrize("build,message", [
+    ("  target: cpu\n  cpu: sse9\n", "cpu"),
+    ("  target: cpu\n  threads: 100\n", "threads"),
+    ("  target: cpu\n  threads: many\n", "threads"),
+])
+def test_yml_errors(gpuxc, zoo_model, tmp_path, build, message):
+    yml = write_yml(tmp_path, zoo_model("tinycnn"), build)
+    r = gpuxc_run(gpuxc, "build", yml, "-o", tmp_path / "o", "-q")
+    assert r.returncode == INVALID, r.stderr
+    assert message in r.stderr and "gpux.yml:" in r.stderr
+
+
+def test_project_rebuilds_with_make_and_cmake(gpuxc, zoo_model, tmp_path, random_inputs,
+                                              ort_run, run_exe, assert_close):
+    model = zoo_model("tinycnn")
+    r = gpuxc_run(gpuxc, "build", model, "-o", tmp_path / "made" / "cnn", "--emit-only", "-q",
+                  "--target", "cpu")
+    assert r.returncode == 0, r.stderr
+    src = tmp_path / "elsewhere" / "cnn.src"
+    shutil.copytree(tmp_path / "made" / "cnn.src", src)
+    env = {k: v for k, v in os.environ.items() if k != "CFLAGS"}
+    r = subprocess.run(["make", "-s"], cwd=src, capture_output=True, text=True, env=env,
+                       timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    inputs = random_inputs(model)
+    want = ort_run(model, inputs)
+    got = run_exe(src / "cnn", inputs, list(want))
+    for name in want:
+        assert_close(name, got[name], want[name])
+    if shutil.which("cmake"):
+        build = tmp_path / "cmake-build"
+        for cmd in (["cmake", "-S", src, "-B", build], ["cmake", "--build", build]):
+            r = subprocess.run(list(map(str, cmd)), capture_output=True, text=True, env=env,
+                               timeout=600)
+            assert r.returncode == 0, r.stdout + r.stderr
+        got = run_exe(build / "cnn", inputs, list(want))
+        for name in want:
+            assert_close(name, got[name], want[name])
