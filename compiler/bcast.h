@@ -6,7 +6,7 @@
 
 #include "ir.h"
 
-#define BCAST_MAX_OPS 4
+#define BCAST_MAX_OPS 8
 
 typedef struct BcastPlan {
   int rank;

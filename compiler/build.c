@@ -119,6 +119,8 @@ static int compile(const Options *o, const GpuxConfig *cfg, IrGraph *g, Diag *d)
   stage(o, &t0, "infer");
   if (ir_verify(g, 1, "infer", d) || run_passes(g, o, stderr, d)) return -1;
   stage(o, &t0, "optimize");
+  if (target->prepare && (target->prepare(g, o, d) || ir_verify(g, 1, "prepare", d))) return -1;
+  if (run_late_passes(g, o, stderr, d)) return -1;
   MemPlan plan;
   Weights w;
   if (memplan(g, target->scratch, &plan, d)) {

@@ -157,6 +157,7 @@ typedef struct IrNode {
   IrAttr *attrs;
   IrAct act;            /* fused activation */
   DType half_type;      /* float16/bfloat16 computed in float32: its outputs convert back */
+  int inline_ew;        /* elementwise, evaluated inside its sole consumer's loop (fuse-ew) */
   int dead;
 } IrNode;
 

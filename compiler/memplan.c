@@ -25,7 +25,9 @@ static void assign_storage(IrGraph *g, MemPlan *p) {
     for (int j = 0; j < n->nout; j++) {
       int v = n->out[j];
       if (v < 0 || p->storage[v] != ST_NONE) continue;
-      if (n->op->lower_kind == OPL_VIEW && j == 0) {
+      if (n->inline_ew) {
+        p->storage[v] = ST_INLINE;
+      } else if (n->op->lower_kind == OPL_VIEW && j == 0) {
         int r = p->root[n->in[0]];
         p->root[v] = r;
         p->storage[v] = p->storage[r];
@@ -42,10 +44,26 @@ static void add_buf(MemPlan *p, int *cap, int value, int node, int64_t size, int
   p->bufs[p->nbufs++] = (PlanBuf){value, node, size, -1, start, start};
 }
 
+/* Where each node reads its operands: its own position, or for an
+ * inline_ew node the position of the loop it is evaluated in. */
+static int *read_positions(const IrGraph *g) {
+  int *at = xmalloc(sizeof(int) * (size_t)(g->nnodes ? g->nnodes : 1));
+  for (int i = g->nnodes - 1; i >= 0; i--) {
+    const IrNode *n = &g->nodes[i];
+    at[i] = i;
+    if (!n->inline_ew) continue;
+    for (int c = i + 1; c < g->nnodes && at[i] == i; c++) /* its sole reader, later on */
+      for (int k = 0; k < g->nodes[c].nin; k++)
+        if (g->nodes[c].in[k] == n->out[0]) at[i] = at[c];
+  }
+  return at;
+}
+
 /* Buffers with their lifetimes: from the producer to the last reader of
  * the value or of any view of it. */
 static int collect_buffers(IrGraph *g, ScratchFn scratch, MemPlan *p, Diag *d) {
   int cap = 0, *buf_of = xmalloc(sizeof(int) * (size_t)(g->nvals ? g->nvals : 1));
+  int *at = read_positions(g);
   for (int i = 0; i < g->nvals; i++) buf_of[i] = -1;
   for (int i = 0; i < g->nnodes; i++) {
     IrNode *n = &g->nodes[i];
@@ -60,16 +78,19 @@ static int collect_buffers(IrGraph *g, ScratchFn scratch, MemPlan *p, Diag *d) {
     int64_t s = scratch(g, n, d);
     if (s < 0) {
       free(buf_of);
+      free(at);
       return -1;
     }
     p->scratch_bytes[i] = s;
     if (s > 0) add_buf(p, &cap, -1, i, s, i);
     for (int j = 0; j < n->nin; j++) {
       int v = n->in[j];
-      if (v >= 0 && buf_of[p->root[v]] >= 0) p->bufs[buf_of[p->root[v]]].end = i;
+      if (v >= 0 && buf_of[p->root[v]] >= 0)
+        p->bufs[buf_of[p->root[v]]].end = MAX(p->bufs[buf_of[p->root[v]]].end, at[i]);
     }
   }
   free(buf_of);
+  free(at);
   return 0;
 }
 

@@ -9,7 +9,8 @@
 
 #include "ir.h"
 
-typedef enum Storage { ST_NONE, ST_CONST, ST_INPUT, ST_OUTPUT, ST_ARENA } Storage;
+/* ST_INLINE: the result of an inline_ew node, which never reaches memory. */
+typedef enum Storage { ST_NONE, ST_CONST, ST_INPUT, ST_OUTPUT, ST_ARENA, ST_INLINE } Storage;
 
 #define PLAN_ALIGN 64
 

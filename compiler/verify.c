@@ -60,6 +60,7 @@ void ir_dump(const IrGraph *g, FILE *f) {
     }
     fprintf(f, ")");
     if (n->act.kind) fprintf(f, " +act%d", n->act.kind);
+    if (n->inline_ew) fprintf(f, " inline");
     fprintf(f, " ->");
     for (int j = 0; j < n->nout; j++) {
       const IrValue *v = n->out[j] >= 0 ? &g->vals[n->out[j]] : NULL;

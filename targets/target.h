@@ -31,6 +31,9 @@ typedef struct Target {
   int (*available)(char *why, size_t n);
   ScratchFn scratch;
   int (*emit)(TargetCtx *t, Diag *d);
+  /* Rewrites the optimized graph for this target before memory planning
+   * (its own kernels, weights packed for them); NULL if nothing to do. */
+  int (*prepare)(IrGraph *g, const Options *o, Diag *d);
 } Target;
 
 const Target *target_find(const char *name);

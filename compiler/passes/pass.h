@@ -14,10 +14,13 @@ int pass_dce(IrGraph *g, const Options *o, StrBuf *log, Diag *d);
 int pass_fuse_bn(IrGraph *g, const Options *o, StrBuf *log, Diag *d);
 int pass_fuse_bias(IrGraph *g, const Options *o, StrBuf *log, Diag *d);
 int pass_fuse_act(IrGraph *g, const Options *o, StrBuf *log, Diag *d);
+int pass_fuse_ew(IrGraph *g, const Options *o, StrBuf *log, Diag *d);
 
 /* Runs the optimization passes in order (none with optimize == 0), checking
  * the graph after each; with verbose, prints one line per pass to out. */
 int run_passes(IrGraph *g, const Options *o, FILE *out, Diag *d);
+/* The passes that run after the target's prepare step (fuse-ew). */
+int run_late_passes(IrGraph *g, const Options *o, FILE *out, Diag *d);
 
 /* The single consumer node of value v, or -1 (none, several, or v is a graph
  * output). Needs ir_count_uses. */

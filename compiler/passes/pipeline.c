@@ -19,6 +19,10 @@ static const Pass PASSES[] = {
     {"dce", pass_dce, 1},
 };
 
+static const Pass LATE_PASSES[] = {
+    {"fuse-ew", pass_fuse_ew, 1},
+};
+
 int pass_sole_consumer(IrGraph *g, int v) {
   if (v < 0 || g->vals[v].nuses != 1 || (g->vals[v].flags & VF_OUTPUT)) return -1;
   for (int i = 0; i < g->nnodes; i++) {
@@ -30,11 +34,12 @@ int pass_sole_consumer(IrGraph *g, int v) {
   return -1;
 }
 
-int run_passes(IrGraph *g, const Options *o, FILE *out, Diag *d) {
+static int run_table(const Pass *PASSES, size_t npasses, IrGraph *g, const Options *o, FILE *out,
+                     Diag *d) {
   StrBuf log;
   sb_init(&log);
   int rc = 0;
-  for (size_t i = 0; i < ARRAY_LEN(PASSES) && o->optimize >= PASSES[i].min_level; i++) {
+  for (size_t i = 0; i < npasses && o->optimize >= PASSES[i].min_level; i++) {
     sb_reset(&log);
     int before = ir_live_nodes(g);
     ir_count_uses(g);
@@ -51,4 +56,12 @@ int run_passes(IrGraph *g, const Options *o, FILE *out, Diag *d) {
   }
   sb_free(&log);
   return rc;
+}
+
+int run_passes(IrGraph *g, const Options *o, FILE *out, Diag *d) {
+  return run_table(PASSES, ARRAY_LEN(PASSES), g, o, out, d);
+}
+
+int run_late_passes(IrGraph *g, const Options *o, FILE *out, Diag *d) {
+  return run_table(LATE_PASSES, ARRAY_LEN(LATE_PASSES), g, o, out, d);
 }

@@ -79,21 +79,68 @@ static void index_expr(StrBuf *b, const BcastPlan *p, const int64_t *strides) {
   if (!terms) sb_putc(b, '0');
 }
 
-static int emit_ew(TargetCtx *t, Emitter *e, int i, Diag *d) {
+/* The operands of an elementwise loop: the distinct values that node i and
+ * the inline_ew nodes under it read. */
+static void ew_leaves(const IrGraph *g, int i, int *leaf, int *n) {
+  const IrNode *x = &g->nodes[i];
+  for (int k = 0; k < ew_nops(x); k++) {
+    int v = x->in[k], p = g->vals[v].producer, seen = 0;
+    if (p >= 0 && g->nodes[p].inline_ew) {
+      ew_leaves(g, p, leaf, n);
+      continue;
+    }
+    for (int j = 0; j < *n; j++) seen |= leaf[j] == v;
+    ENSURE(seen || *n < BCAST_MAX_OPS);
+    if (!seen) leaf[(*n)++] = v;
+  }
+}
+
+/* The call that computes node i's element at the loop's position: leaves
+ * read as x<k>[index], inline_ew operands as nested calls. */
+static int ew_call(TargetCtx *t, StrBuf *b, int i, const int *leaf, int nleaf, const BcastPlan *p,
+                   Diag *d) {
   IrNode *n = &t->g->nodes[i];
   OpCtx c = {t->g, n, d, t->g->opset};
   float params[2];
   if (ew_params(&c, params)) return -1;
   const EwDef *ew = n->op->ew;
   int nops = ew_nops(n);
+  sb_printf(b, "rt_%s_%s(", ew->fn, dtype_suffix(t->g->vals[n->in[nops - 1]].dtype));
+  for (int k = 0; k < nops; k++) {
+    int v = n->in[k], pr = t->g->vals[v].producer;
+    sb_puts(b, k ? ", " : "");
+    if (pr >= 0 && t->g->nodes[pr].inline_ew) {
+      if (ew_call(t, b, pr, leaf, nleaf, p, d)) return -1;
+      continue;
+    }
+    int j = 0;
+    while (leaf[j] != v) j++;
+    sb_printf(b, "x%d[", j);
+    index_expr(b, p, p->strides[j]);
+    sb_putc(b, ']');
+  }
+  for (int k = 0; k < ew->nparams; k++) {
+    sb_puts(b, ", ");
+    cg_float(b, params[k]);
+  }
+  sb_putc(b, ')');
+  return 0;
+}
+
+/* One loop nest over the output: y = node i's call on its operands (and
+ * on the nodes fuse-ew made inline under it). */
+static int emit_ew(TargetCtx *t, Emitter *e, int i, Diag *d) {
+  IrNode *n = &t->g->nodes[i];
+  int leaf[BCAST_MAX_OPS], nleaf = 0;
+  ew_leaves(t->g, i, leaf, &nleaf);
   const IrValue *ops[BCAST_MAX_OPS];
   StrBuf b;
   sb_init(&b);
   cg_line(e, "{");
-  for (int k = 0; k < nops; k++) {
-    ops[k] = &t->g->vals[n->in[k]];
+  for (int k = 0; k < nleaf; k++) {
+    ops[k] = &t->g->vals[leaf[k]];
     sb_reset(&b);
-    val_ref(t, &b, n->in[k]);
+    val_ref(t, &b, leaf[k]);
     cg_line(e, "const %s *x%d = %s;", dtype_c(ops[k]->dtype), k, b.s);
   }
   IrValue *y = &t->g->vals[n->out[0]];
@@ -101,28 +148,20 @@ static int emit_ew(TargetCtx *t, Emitter *e, int i, Diag *d) {
   val_ref(t, &b, n->out[0]);
   cg_line(e, "%s *y = %s;", dtype_c(y->dtype), b.s);
   BcastPlan p;
-  bcast_plan(&p, y, ops, nops);
+  bcast_plan(&p, y, ops, nleaf);
   for (int k = 0; k < p.rank; k++)
     cg_line(e, "for (int64_t i%d = 0; i%d < %lld; i%d++) {", k, k, (long long)p.dims[k], k);
   sb_reset(&b);
   sb_puts(&b, "y[");
   index_expr(&b, &p, p.out_strides);
-  sb_printf(&b, "] = rt_%s_%s(", ew->fn, dtype_suffix(ops[nops - 1]->dtype));
-  for (int k = 0; k < nops; k++) {
-    sb_printf(&b, "%sx%d[", k ? ", " : "", k);
-    index_expr(&b, &p, p.strides[k]);
-    sb_putc(&b, ']');
-  }
-  for (int k = 0; k < ew->nparams; k++) {
-    sb_puts(&b, ", ");
-    cg_float(&b, params[k]);
-  }
-  sb_puts(&b, ");");
+  sb_puts(&b, "] = ");
+  int rc = ew_call(t, &b, i, leaf, nleaf, &p, d);
+  sb_puts(&b, ";");
   cg_line(e, "%s", b.s);
   for (int k = 0; k < p.rank; k++) cg_line(e, "}");
   cg_line(e, "}");
   sb_free(&b);
-  return 0;
+  return rc;
 }
 
 /* The parameter struct as a designated initializer, wrapped at 96 columns. */
@@ -215,6 +254,10 @@ static void emit_copy(TargetCtx *t, Emitter *e, int dst, int src) {
 static int emit_node(TargetCtx *t, const CFlavor *f, Emitter *e, int i, Diag *d) {
   IrNode *n = &t->g->nodes[i];
   node_comment(t, e, i);
+  if (n->inline_ew) {
+    cg_line(e, "/* computed inside the loop of the node that reads it */");
+    return 0;
+  }
   switch (n->op->lower_kind) {
   case OPL_VIEW:
     if (memplan_view_is_alias(t->plan, n))
