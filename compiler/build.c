@@ -185,7 +185,7 @@ int cmd_build(const Options *o, Diag *d) {
     warn_unimplemented(&cfg, d);
     Options eff = *o;
     if (!eff.target) eff.target = cfg.build.target ? cfg.build.target : "c";
-    if (strcmp(eff.target, "auto") == 0) eff.target = "c";
+    if (strcmp(eff.target, "auto") == 0) eff.target = "cpu"; /* cuda once it exists */
     if (eff.optimize < 0) eff.optimize = cfg.build.optimize;
     if (!eff.cpu) eff.cpu = cfg.build.cpu ? cfg.build.cpu : "native";
     if (eff.threads < 0) eff.threads = cfg.build.threads;

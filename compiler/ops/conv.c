@@ -4,9 +4,11 @@
 #include "rt_kernels.h"
 #include "spatial.h"
 
-/* Shared checks: X [N, C, spatial...], W with at least 3 dims. */
-static int conv_common(OpCtx *c, Spatial *s, int64_t *group) {
-  IrValue *x = op_in(c, 0), *w = op_in(c, 1);
+/* Shared checks: X [N, C, spatial...], W with at least 3 dims (w: the
+ * weights as the model gives them; the cpu target's packed conv passes
+ * their original shape). */
+static int conv_common_w(OpCtx *c, const IrValue *w, Spatial *s, int64_t *group) {
+  IrValue *x = op_in(c, 0);
   if (op_require_float(c, 0) || op_require_float(c, 1) || op_require_float(c, 2)) return -1;
   if (x->rank < 3 || w->rank != x->rank)
     return op_invalid(c, "X '%s' and W '%s' must have the same rank >= 3, got %d and %d",
@@ -29,6 +31,10 @@ static int conv_common(OpCtx *c, Spatial *s, int64_t *group) {
     if (nk != s->n || ks[i] != s->k[i])
       return op_invalid(c, "kernel_shape does not match the shape of W '%s'", w->name);
   return 0;
+}
+
+static int conv_common(OpCtx *c, Spatial *s, int64_t *group) {
+  return conv_common_w(c, op_in(c, 1), s, group);
 }
 
 static int check_bias(OpCtx *c, int64_t m) {
@@ -61,21 +67,35 @@ static void put_act(KCall *k, const IrAct *a) {
   kc_f(k, "beta", a->beta);
 }
 
-/* The fields shared by RtConv and RtConvTranspose, and the operands. */
-static void put_conv(OpCtx *c, KCall *k, const Spatial *s, int64_t c_in, int64_t m,
-                     int64_t group) {
+/* The fields shared by RtConv and RtConvTranspose. */
+static void put_conv_fields(OpCtx *c, KCall *k, const Spatial *s, int64_t c_in, int64_t m,
+                            int64_t group) {
   kc_i(k, "n", op_in(c, 0)->dims[0]);
   kc_i(k, "c", c_in);
   kc_i(k, "m", m);
   kc_i(k, "group", group);
   spatial_kcall(k, s, 0);
   put_act(k, &c->n->act);
+}
+
+/* The fields and the operands. */
+static void put_conv(OpCtx *c, KCall *k, const Spatial *s, int64_t c_in, int64_t m,
+                     int64_t group) {
+  put_conv_fields(c, k, s, c_in, m, group);
   kc_arg(k, c->n->in[0]);
   kc_arg(k, c->n->in[1]);
   kc_arg(k, op_has_in(c, 2) ? c->n->in[2] : KC_NULL);
   kc_arg(k, c->n->out[0]);
   kc_arg(k, KC_SCRATCH);
   kc_end(k);
+}
+
+int conv_fields(OpCtx *c, const IrValue *w, KCall *k) {
+  Spatial s;
+  int64_t group;
+  if (conv_common_w(c, w, &s, &group) || spatial_window(c, &s, 0)) return -1;
+  put_conv_fields(c, k, &s, op_in(c, 0)->dims[1], w->dims[0], group);
+  return 0;
 }
 
 static int lower_conv(OpCtx *c, KList *l) {

@@ -60,6 +60,13 @@ extern const OpDef OP_CONVERT;
 extern const OpDef OP_STRING_EQUAL;
 /* Where between two If branches of equal shapes (ops/control.c). */
 extern const OpDef OP_SELECT;
+/* The cpu target's kernels with pre-packed weights (ops/cpu.c), made by its
+ * prepare step from Conv, MatMul and Gemm nodes. */
+extern const OpDef OP_CPU_CONV, OP_CPU_GEMM, OP_CPU_DWCONV, OP_CPU_POOL, OP_CPU_GAP;
+
+/* The RtConv fields (no operands) of Conv node c whose weights have the
+ * shape of w (conv.c). */
+int conv_fields(OpCtx *c, const IrValue *w, KCall *k);
 
 struct OpDef {
   const char *name;

@@ -305,6 +305,16 @@ static void copy_runtime(TargetCtx *t, const CFlavor *f, Emitter *e, Diag *d) {
       }
     kl_free(&l);
   }
+  /* Files a kernel file includes in unity builds. */
+  static const char *const DEPS[][2] = {{"cpu_conv.c", "cpu_gemm.c"}};
+  for (size_t k = 0; k < ARRAY_LEN(DEPS); k++) {
+    int has = 0, dep = 0;
+    for (int i = 0; i < nsrc; i++) {
+      has |= strcmp(srcs[i], DEPS[k][0]) == 0;
+      dep |= strcmp(srcs[i], DEPS[k][1]) == 0;
+    }
+    if (has && !dep) srcs[nsrc++] = DEPS[k][1];
+  }
   for (int i = 1; i < nsrc; i++) /* sorted: stable output */
     for (int k = i; k > 0 && strcmp(srcs[k - 1], srcs[k]) > 0; k--) {
       const char *tmp = srcs[k];

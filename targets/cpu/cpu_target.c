@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "c_emit.h"
+#include "cpu_gemm.h"
 
 typedef struct CpuIsa {
   const char *name;
@@ -39,6 +40,15 @@ static const CpuIsa *find_isa(const char *name) {
   return NULL;
 }
 
+/* The instruction set's id in cpu_gemm.h (RT_CPU_ISA_*), for packing. */
+int cpu_isa_id(const char *cpu) {
+  const CpuIsa *isa = find_isa(cpu);
+  if (!isa || strcmp(isa->name, "generic") == 0) return RT_CPU_ISA_GENERIC;
+  return strcmp(isa->name, "avx2") == 0 ? RT_CPU_ISA_AVX2 : RT_CPU_ISA_AVX512;
+}
+
+int cpu_prepare(IrGraph *g, const Options *o, Diag *d); /* cpu_prepare.c */
+
 static int cpu_emit(TargetCtx *t, Diag *d) {
   const CpuIsa *isa = find_isa(t->o->cpu);
   if (!isa) {
@@ -59,5 +69,5 @@ static int cpu_available(char *why, size_t n) {
   return 1;
 }
 
-const Target TARGET_CPU = {"cpu", "C for the host CPU: SIMD kernels and a thread pool",
-                           cpu_available, c_scratch, cpu_emit};
+const Target TARGET_CPU = {"cpu",     "C for the host CPU: SIMD kernels and a thread pool",
+                           cpu_available, c_scratch, cpu_emit, cpu_prepare};

@@ -8,7 +8,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
+import onnx
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
 USAGE, INVALID = 1, 2
 
@@ -71,7 +74,6 @@ def test_each_instruction_set(isa, gpuxc, zoo_model, tmp_path, random_inputs, or
 @pytest.mark.parametrize("threads", [1, 2, 3, 5])
 def test_thread_counts_give_the_same_numbers(threads, cnn_cpu, tmp_path, random_inputs, ort_run,
                                              assert_close):
-    import numpy as np
     exe, model = cnn_cpu
     inputs = random_inputs(model)
     for name, value in inputs.items():
@@ -187,3 +189,67 @@ def test_project_rebuilds_with_make_and_cmake(gpuxc, zoo_model, tmp_path, random
         got = run_exe(build / "cnn", inputs, list(want))
         for name in want:
             assert_close(name, got[name], want[name])
+
+
+def kernel_model():
+    """Every rewrite of the cpu target's prepare step, plus the cases it must leave alone."""
+    rng = np.random.default_rng(7)
+    w = lambda name, *shape: numpy_helper.from_array(
+        (rng.standard_normal(shape) * 0.3).astype(np.float32), name)
+    nodes = [
+        # conv + bias, then a residual Add of the input and a Relu: one kernel
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+        helper.make_node("Add", ["c1", "x"], ["a1"]),
+        helper.make_node("Relu", ["a1"], ["r1"]),
+        # depthwise 3x3 stride 2 with ReLU6
+        helper.make_node("Conv", ["r1", "wd"], ["d1"], group=8, strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("Clip", ["d1", "zero", "six"], ["d2"]),
+        # a residual computed after the conv: may not be fused
+        helper.make_node("Conv", ["d2", "w2"], ["c2"]),
+        helper.make_node("Sigmoid", ["d2"], ["late"]),
+        helper.make_node("Add", ["late", "c2"], ["a2"]),
+        helper.make_node("MaxPool", ["a2"], ["p1"], kernel_shape=[3, 3], strides=[2, 2],
+                         pads=[1, 1, 1, 1]),
+        helper.make_node("AveragePool", ["a2"], ["p2"], kernel_shape=[2, 2], count_include_pad=1,
+                         pads=[0, 0, 1, 1]),
+        helper.make_node("GlobalAveragePool", ["p2"], ["gap"]),
+        helper.make_node("Flatten", ["gap"], ["f"]),
+        helper.make_node("Gemm", ["f", "wg", "bg"], ["g"], transB=1, alpha=0.5),
+        # MatMul of a 3-D activation by a constant, plus a residual
+        helper.make_node("Reshape", ["p1", "shape3"], ["t"]),
+        helper.make_node("MatMul", ["t", "wm"], ["mm"]),
+        helper.make_node("Add", ["t", "mm"], ["y2"]),
+    ]
+    inits = [w("w1", 8, 8, 3, 3), w("b1", 8), w("wd", 8, 1, 3, 3), w("w2", 8, 8, 1, 1),
+             w("wg", 5, 8), w("bg", 5), w("wm", 4, 4),
+             numpy_helper.from_array(np.array(0, np.float32), "zero"),
+             numpy_helper.from_array(np.array(6, np.float32), "six"),
+             numpy_helper.from_array(np.array([1, 32, 4], np.int64), "shape3")]
+    g = helper.make_graph(nodes, "k", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                                     [1, 8, 16, 16])],
+                          [helper.make_tensor_value_info("g", TensorProto.FLOAT, None),
+                           helper.make_tensor_value_info("y2", TensorProto.FLOAT, None)], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+@pytest.mark.parametrize("isa", ISAS)
+def test_prepared_kernels(isa, gpuxc, tmp_path, random_inputs, ort_run, run_exe, assert_close):
+    path = tmp_path / "k.onnx"
+    onnx.save(kernel_model(), path)
+    r = gpuxc_run(gpuxc, "build", path, "-o", tmp_path / "k", "-q", "--target", "cpu",
+                  "--cpu", isa)
+    assert r.returncode == 0, r.stderr
+    src = (tmp_path / "k.src" / "model.c").read_text()
+    calls = {k: src.count(k + "(&p") for k in
+             ("rt_cpu_conv_f32", "rt_cpu_dw_f32", "rt_cpu_maxpool_f32", "rt_cpu_avgpool_f32",
+              "rt_cpu_global_avgpool_f32", "rt_cpu_gemm_f32", "rt_conv_f32")}
+    assert calls == {"rt_cpu_conv_f32": 2, "rt_cpu_dw_f32": 1, "rt_cpu_maxpool_f32": 1,
+                     "rt_cpu_avgpool_f32": 1, "rt_cpu_global_avgpool_f32": 1,
+                     "rt_cpu_gemm_f32": 2, "rt_conv_f32": 0}, calls
+    # the first conv took its residual Add and Relu; the late residual stayed an Add
+    assert "fused Relu" in src and src.count("rt_add_f32") == 1
+    inputs = random_inputs(path)
+    want = ort_run(path, inputs)
+    got = run_exe(tmp_path / "k", inputs, list(want))  # on one thread per CPU
+    for name in want:
+        assert_close(name, got[name], want[name], rtol=1e-4, atol=1e-5)

@@ -235,8 +235,11 @@ def save_input(path, array):
     np.save(path, to_storage(array))
 
 
+TARGET = ["--target", "c"]  # set by run_all
+
+
 def build(gpuxc, model, exe, constants, extra=()):
-    args = [str(gpuxc), "build", str(model), "-o", str(exe), "-q", *extra]
+    args = [str(gpuxc), "build", str(model), "-o", str(exe), "-q", *TARGET, *extra]
     for name, path in constants.items():
         args += ["--constant", f"{name}={path}"]
     try:
@@ -398,7 +401,8 @@ def op_of(test_name, ops, model_path=None):
     return parts[0]
 
 
-def run_all(gpuxc, pattern=None, jobs=None, progress=False):
+def run_all(gpuxc, pattern=None, jobs=None, progress=False, target="c"):
+    TARGET[1] = target
     data, tolerances = node_data()
     ops = op_names()
     tests = sorted(d for d in data.iterdir() if (d / "model.onnx").exists())
@@ -469,18 +473,23 @@ def main():
     ap.add_argument("-j", "--jobs", type=int)
     ap.add_argument("--gpuxc", type=Path,
                     default=Path(os.environ.get("GPUXC") or ROOT / "build" / "gpuxc"))
+    ap.add_argument("--target", default="c", help="gpuxc's target (c or cpu); --update "
+                    "records the c target's results")
     ap.add_argument("--update", action="store_true",
                     help="rewrite RESULTS.md and expected_pass.txt")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every non-passing test")
     args = ap.parse_args()
     os.environ.setdefault("GPUXC_CACHE", str(ROOT / "tests" / ".cache" / "driver"))
     t = time.time()
-    results = run_all(args.gpuxc.resolve(), args.pattern, args.jobs, progress=True)
+    results = run_all(args.gpuxc.resolve(), args.pattern, args.jobs, progress=True,
+                      target=args.target)
     if args.verbose:
         for r in results:
             if r.status != "pass":
                 print(f"{r.status:12s} {r.name}: {r.detail}")
     print(f"{summary(results)[1]} in {time.time() - t:.0f} s")
+    if args.update and args.target != "c":
+        sys.exit("--update records the c target's results; run it without --target")
     if args.update:
         write_results(results, RESULTS)
         EXPECTED.write_text("".join(f"{r.name}\n" for r in results if r.status == "pass"))

@@ -1,21 +1,25 @@
-"""Conformance can only go up: every node test listed in expected_pass.txt must pass.
-The full results of this run are written to tests/.cache/onnx_node/RESULTS.md; the
+"""Conformance can only go up: every node test listed in expected_pass.txt must pass, on the
+portable c target and on the cpu target (SIMD kernels, threads). The full results of each run
+are written to tests/.cache/onnx_node/RESULTS-<target>.md; the
 checked-in tests/onnx_node/RESULTS.md is regenerated with `run.py --update`."""
 import sys
 from pathlib import Path
+
+import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import run  # noqa: E402  (tests/onnx_node/run.py)
 
 
-def test_no_node_test_regresses(gpuxc, monkeypatch):
+@pytest.mark.parametrize("target", ["c", "cpu"])
+def test_no_node_test_regresses(target, gpuxc, monkeypatch):
     # gpuxc itself runs as built (with the sanitizers under make test); the ~1,800 small
     # programs it writes are compiled without them and at -O0, which keeps this within the CI
     # budget. The kernels run under the sanitizers in tests/ops.
     monkeypatch.setenv("CFLAGS", "-Werror -O0")
-    results = run.run_all(gpuxc)
-    run.write_results(results, run.CACHE / "RESULTS.md")
+    results = run.run_all(gpuxc, target=target)
+    run.write_results(results, run.CACHE / f"RESULTS-{target}.md")
     by_name = {r.name: r for r in results}
     expected = [n for n in run.EXPECTED.read_text().split() if n]
     missing = [n for n in expected if n not in by_name]
