@@ -61,7 +61,7 @@ RT_API void rt_cpu_conv_pack(const RtConv *p, int64_t isa, const float *w, float
 }
 
 /* The native NR (as cpu_gemm.c's; rt_cpu_conv_f32 checks): a constant, so
- * that lane l of a packed row is row[l / NR * kc * NR + l % NR] cheaply. */
+ * that lane l of a packed row, row[l / NR * ps + l % NR], is cheap. */
 #if RT_CPU_ISA_NATIVE == RT_CPU_ISA_AVX512
 #define CPU_CONV_NR 32
 #else
@@ -69,6 +69,7 @@ RT_API void rt_cpu_conv_pack(const RtConv *p, int64_t isa, const float *w, float
 #endif
 
 #if RT_CPU_ISA_NATIVE == RT_CPU_ISA_AVX512
+#define CPU_CONV_PUT 1
 /* d[t] = 0 or sp[t*s] (s = 1 or 2) for t < n <= 32, in masked vectors. */
 static void cpu_conv_put(float *d, const float *sp, int64_t n, int64_t s) {
   const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
@@ -90,7 +91,25 @@ static void cpu_conv_put(float *d, const float *sp, int64_t n, int64_t s) {
     _mm512_mask_storeu_ps(d + t, mk, v);
   }
 }
+#else
+#define CPU_CONV_PUT 0
+#define cpu_conv_put(d, sp, n, s) ((void)0)
 #endif
+
+/* d[t] = 0 (s NULL) or s[t] for t < NR: in vectors whatever the -O level. */
+static void cpu_conv_panel_row(float *restrict d, const float *restrict s) {
+#if RT_CPU_ISA_NATIVE == RT_CPU_ISA_AVX512
+  __m512 z = _mm512_setzero_ps();
+  _mm512_storeu_ps(d, s ? _mm512_loadu_ps(s) : z);
+  _mm512_storeu_ps(d + 16, s ? _mm512_loadu_ps(s + 16) : z);
+#else
+  int t;
+  if (s)
+    for (t = 0; t < CPU_CONV_NR; t++) d[t] = s[t];
+  else
+    for (t = 0; t < CPU_CONV_NR; t++) d[t] = 0.0f;
+#endif
+}
 
 /* Lanes [l, l+cnt) of a packed row (row p of every panel, panel stride
  * ps): zeros (src NULL), or src[t*s]. */
@@ -103,25 +122,15 @@ static void cpu_conv_copy(float *row, int64_t ps, int64_t l, int64_t cnt, const 
     if (take == CPU_CONV_NR && s == 1) { /* whole panels: a tight loop */
       int64_t q, nq = cnt / CPU_CONV_NR;
       for (q = 0; q < nq; q++, d += ps, sp = sp ? sp + CPU_CONV_NR : NULL)
-        if (sp)
-          for (t = 0; t < CPU_CONV_NR; t++) d[t] = sp[t];
-        else
-          for (t = 0; t < CPU_CONV_NR; t++) d[t] = 0.0f;
+        cpu_conv_panel_row(d, sp);
       take = nq * CPU_CONV_NR;
+    } else if (CPU_CONV_PUT && s <= 2) {
+      cpu_conv_put(d, sp, take, s);
+    } else if (!sp) {
+      for (t = 0; t < take; t++) d[t] = 0.0f;
     } else {
-#if RT_CPU_ISA_NATIVE == RT_CPU_ISA_AVX512
-      if (s <= 2) {
-        cpu_conv_put(d, sp, take, s);
-        goto next;
-      }
-#endif
-      if (!sp)
-        for (t = 0; t < take; t++) d[t] = 0.0f;
-      else
-        for (t = 0; t < take; t++) d[t] = sp[t * s];
+      for (t = 0; t < take; t++) d[t] = sp[t * s];
     }
-    goto next;
-  next:
     if (src) src += take * s;
     l += take, cnt -= take;
   }
@@ -160,7 +169,7 @@ static void cpu_conv_row_fast(const CpuConvGeom *g, const float *xc, int64_t dy,
   c_hi = l_hi - (j0 + l_hi + off > hw ? j0 + l_hi + off - hw : 0);
   if (c_lo > c_hi) c_lo = c_hi = l_lo;
   cpu_conv_zero(row, ps, 0, c_lo);
-  cpu_conv_copy(row, ps, c_lo, c_hi - c_lo, xc + j0 + c_lo + off, 1);
+  if (c_hi > c_lo) cpu_conv_copy(row, ps, c_lo, c_hi - c_lo, xc + j0 + c_lo + off, 1);
   cpu_conv_zero(row, ps, c_hi, nc - c_hi);
   if (c_lo >= c_hi || (ox_lo == 0 && ox_hi == ow)) return;
   /* zeros where the tap falls off the left or right edge */
@@ -176,13 +185,11 @@ static void cpu_conv_row_fast(const CpuConvGeom *g, const float *xc, int64_t dy,
 /* d[t] = 0 (src NULL) or src[t*s] for t < n. */
 static void cpu_conv_fill(float *restrict d, const float *restrict src, int64_t n, int64_t s) {
   int64_t t = 0;
-#if RT_CPU_ISA_NATIVE == RT_CPU_ISA_AVX512
-  if (s <= 2) {
+  if (CPU_CONV_PUT && s <= 2) {
     for (; t < n; t += 32)
       cpu_conv_put(d + t, src ? src + t * s : NULL, cpu_conv_min(32, n - t), s);
     return;
   }
-#endif
   if (!src)
     for (; t < n; t++) d[t] = 0.0f;
   else
@@ -213,7 +220,7 @@ static void cpu_conv_row_general(const CpuConvGeom *g, const float *xc, int64_t 
     l += seg, ox = 0, oy++;
   }
   for (q = 0; q + CPU_CONV_NR <= nc; q += CPU_CONV_NR)
-    for (t = 0; t < CPU_CONV_NR; t++) row[q / CPU_CONV_NR * ps + t] = lin[q + t];
+    cpu_conv_panel_row(row + q / CPU_CONV_NR * ps, lin + q);
   for (t = 0; q + t < nc; t++) row[q / CPU_CONV_NR * ps + t] = lin[q + t];
 }
 

@@ -226,6 +226,8 @@ static const float *cpu_gemm_a_block(const CpuGemmJob *g, const float *a, int64_
     int64_t rows = cpu_gemm_min(CPU_GEMM_MR, mc - q);
     if (g->a_mode == CPU_GEMM_RAW && CPU_GEMM_TR && p->a_cs == 1 && rows > 1)
       CPU_GEMM_PACK_TR(a + (i0 + q) * p->a_rs + p0, p->a_rs, rows, kc, CPU_GEMM_MR, buf + q * kc);
+    else if (g->a_mode == CPU_GEMM_RAW && p->a_rs == 1)
+      CPU_GEMM_PACK_ROWS(a + i0 + q + p0 * p->a_cs, p->a_cs, rows, kc, CPU_GEMM_MR, buf + q * kc);
     else if (g->a_mode == CPU_GEMM_RAW)
       cpu_gemm_pack_panel(a + (i0 + q) * p->a_rs + p0 * p->a_cs, p->a_rs, p->a_cs, rows, kc,
                           CPU_GEMM_MR, buf + q * kc);
@@ -267,6 +269,9 @@ static const float *cpu_gemm_b_block(const CpuGemmJob *g, const float *b, int64_
     if (g->b_mode == CPU_GEMM_RAW && CPU_GEMM_TR && p->b_rs == 1 && cols > 1)
       CPU_GEMM_PACK_TR(b + p0 + (j0 + q) * p->b_cs, p->b_cs, cols, kc, CPU_GEMM_NR,
                        buf + q / CPU_GEMM_NR * *ps);
+    else if (g->b_mode == CPU_GEMM_RAW && p->b_cs == 1)
+      CPU_GEMM_PACK_ROWS(b + p0 * p->b_rs + j0 + q, p->b_rs, cols, kc, CPU_GEMM_NR,
+                         buf + q / CPU_GEMM_NR * *ps);
     else if (g->b_mode == CPU_GEMM_RAW)
       cpu_gemm_pack_panel(b + p0 * p->b_rs + (j0 + q) * p->b_cs, p->b_cs, p->b_rs, cols, kc,
                           CPU_GEMM_NR, buf + q / CPU_GEMM_NR * *ps);
@@ -349,9 +354,10 @@ static void cpu_gemm_task(void *arg, int64_t t) {
  * packing the operands that are not packed (about 1 cycle a float for A
  * and 0.5 for B), reading the packed ones again (more when they do not fit
  * in L2), and a few thousand for the handing out; the tasks run in waves
- * over the threads. Below a million FLOPs the caller does it all. Among the splits within 3% of the
- * best, the one with the most tasks (up to 4 per thread) wins: it balances better when a core is
- * shared. */
+ * over the threads. Among the splits within 10% of the best, the one with
+ * the most tasks (up to 4 per thread) wins: when another process shares a
+ * core, the other thread takes more of them. Below a million FLOPs the
+ * caller does it all. */
 static double cpu_gemm_cost(const CpuGemmJob *g, int threads, int64_t tm, int64_t tn, int64_t *mb,
                             int64_t *nb) {
   const RtCpuGemm *p = g->p;
@@ -393,7 +399,7 @@ static void cpu_gemm_plan(CpuGemmJob *g, int threads) {
         int64_t tasks = g->nbatch * tm * tn;
         if ((c = cpu_gemm_cost(g, threads, tm, tn, &mb, &nb)) < 0) continue;
         if (pass == 0 && (best < 0 || c < best)) best = c;
-        if (pass == 1 && c <= best * 1.03 && tasks <= 4 * threads && tasks > most)
+        if (pass == 1 && c <= best * 1.1 && tasks <= 4 * threads && tasks > most)
           most = tasks, g->tm = tm, g->tn = tn, g->mb = mb, g->nb = nb;
       }
 }

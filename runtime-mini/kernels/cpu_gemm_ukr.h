@@ -182,20 +182,25 @@ CPU_GEMM_INLINE void cpu_gemm_tile16(const int MR_, const int NV, int64_t kc,
   cpu_gemm_epi16(t, MR_, nr, c, ldc, e);
 }
 
-/* out[c] = column c of the 16 x 16 block r (4 rounds of 16 shuffles). */
-static void cpu_gemm_tr16(const __m512 *r, __m512 *out) {
+/* out[c] = column c of the 16 x 16 block r (4 rounds of 16 shuffles). The
+ * loops are unrolled by force, also at -O2, so that the blocks stay in
+ * registers. */
+CPU_GEMM_INLINE void cpu_gemm_tr16(const __m512 *r, __m512 *out) {
   __m512 t[16], u[16];
   int i, j;
+#pragma GCC unroll 8
   for (i = 0; i < 8; i++) {
     t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
     t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
   }
+#pragma GCC unroll 4
   for (i = 0; i < 4; i++) {
     u[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
     u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
     u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
     u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
   }
+#pragma GCC unroll 4
   for (j = 0; j < 4; j++) { /* u[4i + j]: rows 4i..4i+3 of columns j + 4 * lane */
     __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88);
     __m512 v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xdd);
@@ -216,15 +221,32 @@ static void cpu_gemm_pack_tr(const float *src, int64_t rs, int64_t rows, int64_t
   for (r0 = 0; r0 < w; r0 += 16) {
     int64_t lanes = cpu_gemm_min(16, w - r0), nr = cpu_gemm_min(lanes, rows - r0);
     __mmask16 m = (__mmask16)((1u << lanes) - 1);
+    const float *s = src + r0 * rs;
     __m512 r[16], out[16];
-    for (i = 0; i < 16; i++) r[i] = _mm512_setzero_ps();
     for (p = 0; p + 16 <= kc; p += 16) {
-      for (i = 0; i < nr; i++) r[i] = _mm512_loadu_ps(src + (r0 + i) * rs + p);
+#pragma GCC unroll 16
+      for (i = 0; i < 16; i++)
+        r[i] = i < nr ? _mm512_loadu_ps(s + i * rs + p) : _mm512_setzero_ps();
       cpu_gemm_tr16(r, out);
+#pragma GCC unroll 16
       for (q = 0; q < 16; q++) _mm512_mask_storeu_ps(dst + (p + q) * w + r0, m, out[q]);
     }
     for (; p < kc; p++)
-      for (i = 0; i < lanes; i++) dst[p * w + r0 + i] = i < nr ? src[(r0 + i) * rs + p] : 0.0f;
+      for (i = 0; i < lanes; i++) dst[p * w + r0 + i] = i < nr ? s[i * rs + p] : 0.0f;
+  }
+}
+
+/* cpu_gemm_pack_panel for rs == 1 (each k's lanes contiguous): masked
+ * copies, the lanes past rows zero. */
+static void cpu_gemm_pack_rows(const float *src, int64_t cs, int64_t rows, int64_t kc, int64_t w,
+                               float *restrict dst) {
+  int64_t p, v;
+  for (v = 0; v < w; v += 16) {
+    int64_t n = rows - v < 0 ? 0 : rows - v > 16 ? 16 : rows - v;
+    __mmask16 m = (__mmask16)((1u << n) - 1);
+    __mmask16 mw = (__mmask16)((1u << cpu_gemm_min(16, w - v)) - 1);
+    for (p = 0; p < kc; p++)
+      _mm512_mask_storeu_ps(dst + p * w + v, mw, _mm512_maskz_loadu_ps(m, src + p * cs + v));
   }
 }
 
@@ -354,15 +376,19 @@ static void cpu_gemm_ukr_generic(int64_t kc, const float *restrict a, const floa
 
 #endif
 
-/* Packing where each lane's k is contiguous: transposed in registers with
- * AVX-512, else cpu_gemm_pack_panel. */
+/* Packing in the kernels: each lane's k contiguous (transposed in
+ * registers) or each k's lanes contiguous (masked copies) with AVX-512,
+ * else cpu_gemm_pack_panel. */
 #if RT_CPU_ISA_NATIVE == RT_CPU_ISA_AVX512
 #define CPU_GEMM_TR 1
 #define CPU_GEMM_PACK_TR cpu_gemm_pack_tr
+#define CPU_GEMM_PACK_ROWS cpu_gemm_pack_rows
 #else
 #define CPU_GEMM_TR 0
 #define CPU_GEMM_PACK_TR(src, rs, rows, kc, w, dst) \
   cpu_gemm_pack_panel(src, rs, 1, rows, kc, w, dst)
+#define CPU_GEMM_PACK_ROWS(src, cs, rows, kc, w, dst) \
+  cpu_gemm_pack_panel(src, 1, cs, rows, kc, w, dst)
 #endif
 
 /* B read in place (rows e->ldb apart): only the AVX-512 kernel masks its
