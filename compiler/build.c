@@ -162,7 +162,6 @@ static void warn_unimplemented(const GpuxConfig *cfg, Diag *d) {
   } KEYS[] = {
       {"build.precision (only fp32 is generated)",
        cfg->build.precision && strcmp(cfg->build.precision, "fp32") != 0},
-      {"build.profile", cfg->build.profile},
       {"build.http", cfg->build.http},
       {"build.quantize", cfg->build.quantize != NULL},
       {"build.prune", cfg->build.prune != NULL},
@@ -189,6 +188,7 @@ int cmd_build(const Options *o, Diag *d) {
     if (eff.optimize < 0) eff.optimize = cfg.build.optimize;
     if (!eff.cpu) eff.cpu = cfg.build.cpu ? cfg.build.cpu : "native";
     if (eff.threads < 0) eff.threads = cfg.build.threads;
+    eff.profile |= cfg.build.profile;
     rc = compile(&eff, &cfg, &g, d);
   }
   ir_free(&g);

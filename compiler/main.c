@@ -25,6 +25,7 @@ static const char USAGE[] =
     "  --string-bytes N          the most UTF-8 bytes of one string of a string input (256)\n"
     "  --constant NAME=FILE.npy  make input NAME a constant with this value; the program\n"
     "                            no longer takes it (repeatable)\n"
+    "  --profile                 per-node timing: the program takes --profile trace.json\n"
     "  --emit-only               write OUT.src/ but do not compile it\n"
     "  --no-optimize             skip the optimization passes\n"
     "  -O0 .. -O3                optimization level (default: build.optimize, else 2)\n"
@@ -113,6 +114,7 @@ static int parse_args(Options *o, int argc, char **argv) {
     else {
       takes = 0;
       if (strcmp(a, "--emit-only") == 0) o->emit_only = 1;
+      else if (strcmp(a, "--profile") == 0) o->profile = 1;
       else if (strcmp(a, "--no-optimize") == 0 || strcmp(a, "-O0") == 0) o->optimize = 0;
       else if (strlen(a) == 3 && a[0] == '-' && a[1] == 'O' && a[2] >= '1' && a[2] <= '3')
         o->optimize = a[2] - '0';

@@ -34,6 +34,7 @@ typedef struct Options {
   int nabsent;
   int64_t string_bytes;   /* --string-bytes: the width of string inputs (0: default) */
   int emit_only;          /* write OUT.src/ but do not compile it */
+  int profile;            /* --profile: per-node timing hooks (OUT --profile) */
   int optimize;           /* 0: --no-optimize; else the yml's build.optimize (default 2) */
   int verbose;
   int quiet;

@@ -14,12 +14,16 @@ static int set_threads(void *ctx, int n) {
 
 static void release(void *ctx) { ${PREFIX}_release((${PREFIX}_ctx *)ctx); }
 
+static int set_profiler(void *ctx, gpux_profile_fn fn, void *user) {
+  return ${PREFIX}_set_profiler((${PREFIX}_ctx *)ctx, fn, user);
+}
+
 static const int64_t *output_shape(const void *ctx, int i) {
   return ${PREFIX}_output_shape((const ${PREFIX}_ctx *)ctx, i);
 }
 
 int main(int argc, char **argv) {
   static const gpux_model model = {${PREFIX}_info, sizeof(${PREFIX}_ctx), init, run,
-                                   output_shape, set_threads, release};
+                                   output_shape, set_threads, release, set_profiler};
   return gpux_cli_main(&model, argc, argv);
 }

@@ -20,6 +20,7 @@
 #include "gpux_rt.h"
 #include "rt_json.h"
 #include "rt_npy.h"
+#include "rt_prof.h"
 
 enum { CLI_OK = 0, CLI_USAGE = 1, CLI_DATA = 2, CLI_MODEL = 3 };
 
@@ -31,6 +32,7 @@ typedef struct cli_opts {
   long runs, warmup, threads; /* threads 0: the model's default */
   int runs_set, warmup_set;
   const char *output_dir;
+  const char *profile; /* --profile FILE */
   const char **npys, **jsons; /* --input and --input-json values */
   int n_npys, n_jsons;
 } cli_opts;
@@ -44,6 +46,7 @@ typedef struct cli {
   char *given;
   void *ctx, *arena;
   int ready; /* init succeeded: release at the end */
+  rt_prof *prof; /* --profile: the recorder, NULL without */
 } cli;
 
 static int cli_fail(const cli *c, int code, const char *fmt, ...) {
@@ -84,7 +87,7 @@ static void cli_usage(const cli *c) {
   printf("Usage: %s [--input NAME=FILE.npy]... [--input-json JSON|FILE|-] [--output-dir DIR]\n"
          "       %s --benchmark [--runs N] [--warmup W] [--json]\n"
          "       %s --info [--json] | --help | --version\n"
-         "       (any of these with --threads N)\n\n",
+         "       (any of these with --threads N; a run or --benchmark with --profile FILE)\n\n",
          c->prog, c->prog, c->prog);
   printf("Runs the model %s %s (target %s), compiled by gpuxc.\n\n", cli_str(m->name),
          cli_str(m->version), cli_str(m->target));
@@ -112,6 +115,10 @@ static void cli_usage(const cli *c) {
       "  --json                 print --info or --benchmark as JSON\n"
       "  --threads N            run on N threads (cpu target; default: the model's own,\n"
       "                         see --info; the c target runs on one)\n"
+      "  --profile FILE         time every node of the run (with --benchmark: of every\n"
+      "                         timed run) and write a Chrome trace JSON to FILE; a\n"
+      "                         summary by op and the slowest nodes go to stderr (needs\n"
+      "                         a program built with gpuxc build --profile)\n"
       "  --version              print the model's name and version\n"
       "  -h, --help             this text\n\n"
       "bfloat16 tensors are read and written in .npy files as '<u2' (the raw bits); in\n"
@@ -138,6 +145,7 @@ static const cli_flag CLI_FLAGS[] = {
     {"--help", 0},  {"-h", 0},         {"--version", 0},    {"--info", 0},
     {"--benchmark", 0}, {"--json", 0}, {"--input", 1},      {"--input-json", 1},
     {"--output-dir", 1}, {"--runs", 1}, {"--warmup", 1}, {"--threads", 1},
+    {"--profile", 1},
 };
 #define CLI_NFLAGS (sizeof CLI_FLAGS / sizeof CLI_FLAGS[0])
 
@@ -173,6 +181,7 @@ static int cli_set(cli *c, const cli_flag *f, const char *v) {
   else if (!strcmp(n, "--input")) o->npys[o->n_npys++] = v;
   else if (!strcmp(n, "--input-json")) o->jsons[o->n_jsons++] = v;
   else if (!strcmp(n, "--output-dir")) o->output_dir = v;
+  else if (!strcmp(n, "--profile")) o->profile = v;
   else if (!strcmp(n, "--runs")) return o->runs_set = 1, cli_count(c, n, v, 1, &o->runs);
   else if (!strcmp(n, "--warmup")) return o->warmup_set = 1, cli_count(c, n, v, 0, &o->warmup);
   else if (!strcmp(n, "--threads")) {
@@ -208,6 +217,8 @@ static int cli_parse_args(cli *c, int argc, char **argv) {
     }
     if (cli_set(c, f, v)) return CLI_USAGE;
   }
+  if (c->o.info && c->o.profile)
+    return cli_fail(c, CLI_USAGE, "--info and --profile cannot be combined");
   if (c->o.info && c->o.benchmark)
     return cli_fail(c, CLI_USAGE, "--info and --benchmark cannot be combined");
   if ((c->o.runs_set || c->o.warmup_set) && !c->o.benchmark)
@@ -354,6 +365,8 @@ static void cli_free_all(cli *c) {
   free(c->arena);
   free(c->o.npys);
   free(c->o.jsons);
+  if (c->prof) rt_prof_free(c->prof);
+  free(c->prof);
 }
 
 /* ---- inputs from .npy */
@@ -606,8 +619,12 @@ static int cli_init(cli *c) {
   return 0;
 }
 
-static int cli_run_once(cli *c) {
-  int rc = c->model->run(c->ctx, (const void *const *)c->in, (void *const *)c->out);
+/* One run; recorded by the profiler if any (record 0: a warm-up run). */
+static int cli_run(cli *c, int record) {
+  int rc;
+  if (c->prof && record) rt_prof_run(c->prof, 0);
+  rc = c->model->run(c->ctx, (const void *const *)c->in, (void *const *)c->out);
+  if (c->prof && record) rt_prof_run(c->prof, 1);
   if (rc) return cli_fail(c, CLI_MODEL, "model run failed (status %d)", rc);
   return 0;
 }
@@ -665,10 +682,10 @@ static int cli_benchmark(cli *c) {
   double *t = malloc((size_t)c->o.runs * sizeof *t);
   int rc = 0;
   if (!t) return cli_fail(c, CLI_MODEL, "out of memory");
-  for (long i = 0; !rc && i < c->o.warmup; i++) rc = cli_run_once(c);
+  for (long i = 0; !rc && i < c->o.warmup; i++) rc = cli_run(c, 0);
   for (long i = 0; !rc && i < c->o.runs; i++) {
     int64_t t0 = cli_now_ns();
-    rc = cli_run_once(c);
+    rc = cli_run(c, 1);
     t[i] = (double)(cli_now_ns() - t0) / 1e6; /* milliseconds */
   }
   if (!rc) cli_bench_report(c, t, (size_t)c->o.runs);
@@ -803,6 +820,31 @@ static void cli_write_json(const cli *c) {
   printf("%s}\n", m->n_outputs ? "\n" : "");
 }
 
+/* ---- profile */
+
+static int cli_profile_start(cli *c) {
+  int rc;
+  if (!c->info->nodes || !c->model->set_profiler)
+    return cli_fail(c, CLI_USAGE, "--profile: %s was built without profiling (rebuild it with "
+                    "gpuxc build --profile, or build.profile: true in gpux.yml)", c->prog);
+  c->prof = malloc(sizeof *c->prof);
+  if (!c->prof) return cli_fail(c, CLI_MODEL, "out of memory");
+  rt_prof_init(c->prof, c->info);
+  rc = c->model->set_profiler(c->ctx, rt_prof_hook, c->prof);
+  if (rc) return cli_fail(c, CLI_MODEL, "cannot set the profiler (status %d)", rc);
+  return 0;
+}
+
+/* Writes the trace and prints the summary on stderr. */
+static int cli_profile_end(cli *c) {
+  char err[256];
+  if (rt_prof_write_trace(c->prof, c->o.profile, err, sizeof err))
+    return cli_fail(c, CLI_DATA, "cannot write '%s': %s", c->o.profile, err);
+  fflush(stdout);
+  rt_prof_summary(c->prof, stderr);
+  return 0;
+}
+
 /* ---- main */
 
 static int cli_execute(cli *c) {
@@ -811,7 +853,9 @@ static int cli_execute(cli *c) {
   if (rc) return rc;
   if (c->o.benchmark) cli_random_inputs(c);
   if ((rc = cli_init(c)) != 0) return rc;
-  rc = c->o.benchmark ? cli_benchmark(c) : cli_run_once(c);
+  if (c->o.profile && (rc = cli_profile_start(c)) != 0) return rc;
+  rc = c->o.benchmark ? cli_benchmark(c) : cli_run(c, 1);
+  if (!rc && c->prof) rc = cli_profile_end(c);
   if (!rc && c->o.output_dir) rc = cli_write_npys(c);
   else if (!rc && !c->o.benchmark) cli_write_json(c);
   return rc;

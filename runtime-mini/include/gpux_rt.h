@@ -64,6 +64,18 @@ typedef struct gpux_tensor_info {
   int dynamic;           /* 1: shape is an upper bound (see above) */
 } gpux_tensor_info;
 
+/* A node of the generated schedule, for profiles (models built with
+ * profiling only). */
+typedef struct gpux_node_info {
+  const char *name;   /* the ONNX node name */
+  const char *op;     /* the ONNX op type */
+  const char *shapes; /* "1x64x56x56, 64x64x3x3 -> 1x64x56x56" */
+} gpux_node_info;
+
+/* Called before (end 0) and after (end 1) each node that runs code, with
+ * the node's index into info()->nodes (see <prefix>_set_profiler). */
+typedef void (*gpux_profile_fn)(void *user, int node, int end);
+
 typedef struct gpux_model_info {
   const char *name;        /* model name from gpux.yml (or the file name) */
   const char *version;     /* model version from gpux.yml */
@@ -78,6 +90,7 @@ typedef struct gpux_model_info {
   size_t intermediate_bytes; /* sum of all intermediate tensors (unplanned) */
   int n_nodes;             /* nodes in the generated schedule */
   int threads;             /* threads init starts: 1 for the c target; 0 for one per CPU */
+  const gpux_node_info *nodes; /* n_nodes entries if built with profiling, else NULL */
 } gpux_model_info;
 
 /* Status codes returned by <prefix>_init and <prefix>_run. */
@@ -85,7 +98,8 @@ enum {
   GPUX_OK = 0,
   GPUX_ERR_ARG = 1,        /* a NULL or misaligned pointer */
   GPUX_ERR_STATE = 2,      /* the context was not initialized */
-  GPUX_ERR_RESOURCE = 3    /* threads or memory could not be had (cpu target) */
+  GPUX_ERR_RESOURCE = 3,   /* threads or memory could not be had (cpu target) */
+  GPUX_ERR_UNSUPPORTED = 4 /* the model was built without it (profiling) */
 };
 
 /* The most threads <prefix>_set_threads takes. */
@@ -106,6 +120,7 @@ typedef struct gpux_model {
   const int64_t *(*output_shape)(const void *ctx, int i);
   int (*set_threads)(void *ctx, int n);
   void (*release)(void *ctx);
+  int (*set_profiler)(void *ctx, gpux_profile_fn fn, void *user);
 } gpux_model;
 
 /* The generated executable's command-line driver (runtime-mini/cli). */

@@ -1,16 +1,24 @@
 /* tpool.c - see tpool.h.
  *
- * A job is posted by bumping gen (release) after fn, arg, ntasks and next
- * are set; every worker takes part in every job, so active counts them out
- * and the caller returns only when it is 0, which also orders the tasks'
- * writes before the caller's next read. Tasks are claimed by an atomic
- * increment of next. Sleeping and waking go through mu; polling reads gen
- * and active atomically. */
+ * The caller posts job n by filling job[n & 1] and then storing
+ * claim = n << 32 (release). A thread claims task i of job n by a CAS of
+ * claim from (n, i) to (n, i + 1), and only while i < ntasks; each task
+ * that ran adds one to finished, and the caller returns when finished
+ * reaches ntasks (acquire: the tasks' writes are seen). A worker that wakes
+ * up late reads a job that may have been replaced, but its CAS then fails
+ * because claim moved on: job[n & 1] is written again only for job n + 2,
+ * after claim left n. Every access to claim, job and finished is a
+ * sequentially consistent atomic, so that argument holds in the C memory
+ * model too. Sleeping and waking go through mu. */
 #include "tpool.h"
 
 #include <sched.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#define TP_LD(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define TP_ST(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
 
 static uint64_t tp_now_ns(void) {
   struct timespec ts;
@@ -24,15 +32,12 @@ static void tp_relax(void) {
 #endif
 }
 
-/* Polls until *word differs from v (want_change) or equals v, for at most
- * RT_TP_SPIN_NS. Returns 1 if the condition came true. */
-static int tp_poll(const void *word, unsigned long v, int want_change, int is_long) {
+/* Polls until claim's job number differs from n, for at most
+ * RT_TP_SPIN_NS. Returns 1 if it did. */
+static int tp_poll_job(RtThreads *p, uint64_t n) {
   uint64_t t0 = 0;
   for (int i = 0;; i++) {
-    unsigned long now = is_long ? __atomic_load_n((const unsigned long *)word, __ATOMIC_ACQUIRE)
-                                : (unsigned long)__atomic_load_n((const int *)word,
-                                                                 __ATOMIC_ACQUIRE);
-    if ((now != v) == want_change) return 1;
+    if (TP_LD(p->claim) >> 32 != n) return 1;
     tp_relax();
     if ((i & 63) == 63) {
       uint64_t t = tp_now_ns();
@@ -42,36 +47,60 @@ static int tp_poll(const void *word, unsigned long v, int want_change, int is_lo
   }
 }
 
-/* Runs tasks until none is left. */
+/* Polls until finished reaches n, for at most RT_TP_SPIN_NS. */
+static int tp_poll_done(RtThreads *p, int64_t n) {
+  uint64_t t0 = 0;
+  for (int i = 0;; i++) {
+    if (TP_LD(p->finished) == n) return 1;
+    tp_relax();
+    if ((i & 63) == 63) {
+      uint64_t t = tp_now_ns();
+      if (!t0) t0 = t;
+      if (t - t0 > RT_TP_SPIN_NS) return 0;
+    }
+  }
+}
+
+/* Claims and runs tasks of the job claim holds until it has none left or
+ * another job replaced it. */
 static void tp_work(RtThreads *p) {
+  uint64_t c = TP_LD(p->claim);
   for (;;) {
-    int64_t t = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
-    if (t >= p->ntasks) return;
-    p->fn(p->arg, t);
+    RtTpJob *j = &p->job[(c >> 32) & 1];
+    RtTaskFn fn = TP_LD(j->fn);
+    void *arg = TP_LD(j->arg);
+    int64_t n = TP_LD(j->ntasks), t = (int64_t)(c & 0xffffffffu);
+    if (t >= n) return;
+    if (!__atomic_compare_exchange_n(&p->claim, &c, c + 1, 0, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST))
+      continue; /* c now holds the current claim */
+    fn(arg, t);
+    if (__atomic_add_fetch(&p->finished, 1, __ATOMIC_SEQ_CST) == n) {
+      pthread_mutex_lock(&p->mu);
+      if (p->waiting) pthread_cond_signal(&p->done);
+      pthread_mutex_unlock(&p->mu);
+      return;
+    }
+    c++;
   }
 }
 
 static void *tp_worker(void *arg) {
   RtThreads *p = (RtThreads *)arg;
-  unsigned long seen = 0; /* gen when the pool started: a job may come before this runs */
+  uint64_t seen = 0; /* the last job looked at; job 0 is never posted */
   for (;;) {
-    if (!tp_poll(&p->gen, seen, 1, 1)) {
+    if (!tp_poll_job(p, seen)) {
       pthread_mutex_lock(&p->mu);
-      while (p->gen == seen && !p->stop) {
+      while (TP_LD(p->claim) >> 32 == seen && !p->stop) {
         p->sleeping++;
         pthread_cond_wait(&p->wake, &p->mu);
         p->sleeping--;
       }
       pthread_mutex_unlock(&p->mu);
     }
-    if (__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) return NULL;
-    seen = __atomic_load_n(&p->gen, __ATOMIC_ACQUIRE);
+    if (TP_LD(p->stop)) return NULL;
+    seen = TP_LD(p->claim) >> 32;
     tp_work(p);
-    if (__atomic_sub_fetch(&p->active, 1, __ATOMIC_ACQ_REL) == 0) {
-      pthread_mutex_lock(&p->mu);
-      if (p->waiting) pthread_cond_signal(&p->done);
-      pthread_mutex_unlock(&p->mu);
-    }
   }
 }
 
@@ -88,13 +117,8 @@ RT_API int rt_cpu_count(void) {
 }
 
 RT_API int rt_tp_start(RtThreads *p, int nthreads) {
+  memset(p, 0, sizeof *p);
   p->nthreads = nthreads < 1 ? 1 : nthreads > RT_TP_MAX ? RT_TP_MAX : nthreads;
-  p->started = 0;
-  p->gen = 0;
-  p->stop = p->sleeping = p->active = p->waiting = 0;
-  p->fn = NULL;
-  p->arg = NULL;
-  p->ntasks = p->next = 0;
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->wake, NULL);
   pthread_cond_init(&p->done, NULL);
@@ -125,24 +149,25 @@ RT_API int rt_tp_threads(const RtThreads *p) { return p ? p->nthreads : 1; }
 
 RT_API void rt_tp_run(RtThreads *p, int64_t ntasks, RtTaskFn fn, void *arg) {
   if (ntasks <= 0) return;
-  if (!p || p->started == 0 || ntasks == 1) {
+  if (!p || p->started == 0 || ntasks == 1 || ntasks > INT32_MAX) {
     for (int64_t t = 0; t < ntasks; t++) fn(arg, t);
     return;
   }
   pthread_mutex_lock(&p->mu);
-  p->fn = fn;
-  p->arg = arg;
-  p->ntasks = ntasks;
-  p->next = 0;
-  p->active = p->started;
-  __atomic_store_n(&p->gen, p->gen + 1, __ATOMIC_RELEASE);
+  uint64_t n = (TP_LD(p->claim) >> 32) + 1;
+  RtTpJob *j = &p->job[n & 1];
+  TP_ST(j->fn, fn);
+  TP_ST(j->arg, arg);
+  TP_ST(j->ntasks, ntasks);
+  TP_ST(p->finished, 0);
+  TP_ST(p->claim, n << 32);
   if (p->sleeping) pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->mu);
   tp_work(p);
-  if (tp_poll(&p->active, 0, 0, 0)) return;
+  if (tp_poll_done(p, ntasks)) return;
   pthread_mutex_lock(&p->mu);
   p->waiting = 1;
-  while (__atomic_load_n(&p->active, __ATOMIC_ACQUIRE) != 0) pthread_cond_wait(&p->done, &p->mu);
+  while (TP_LD(p->finished) != ntasks) pthread_cond_wait(&p->done, &p->mu);
   p->waiting = 0;
   pthread_mutex_unlock(&p->mu);
 }

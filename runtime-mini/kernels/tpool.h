@@ -14,6 +14,9 @@
  * caller. rt_tp_run is not reentrant: one job at a time per pool, and a
  * task must not call rt_tp_run on its own pool.
  *
+ * The caller returns once every task has run, without waiting for
+ * workers that took none (one descheduled by the OS costs nothing then).
+ *
  * Waiting: after a job, a worker polls for the next one for about
  * RT_TP_SPIN_NS and then sleeps on a condition variable, so a pool that
  * is idle costs nothing and back-to-back kernels do not pay a wake-up
@@ -32,22 +35,25 @@
 
 typedef void (*RtTaskFn)(void *arg, int64_t task);
 
+typedef struct RtTpJob {
+  RtTaskFn fn;
+  void *arg;
+  int64_t ntasks;
+} RtTpJob;
+
 typedef struct RtThreads {
   int nthreads; /* the caller included; 1 runs everything in the caller */
   int started;  /* workers started */
   pthread_t th[RT_TP_MAX];
   pthread_mutex_t mu;
   pthread_cond_t wake; /* a job or stop for the workers */
-  pthread_cond_t done; /* the last worker left the job */
-  unsigned long gen;   /* jobs posted so far */
+  pthread_cond_t done; /* the last task of the job finished */
+  uint64_t claim;      /* job number << 32 | the next task to hand out */
+  RtTpJob job[2];      /* job n is job[n & 1] */
+  int64_t finished;    /* tasks of the current job that have run */
   int stop;
   int sleeping; /* workers waiting on wake */
-  int active;   /* workers still in the current job */
   int waiting;  /* the caller waits on done */
-  RtTaskFn fn;
-  void *arg;
-  int64_t ntasks;
-  int64_t next; /* the next task to hand out */
 } RtThreads;
 
 /* Starts nthreads - 1 workers (nthreads is clamped to [1, RT_TP_MAX]).

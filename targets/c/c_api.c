@@ -80,6 +80,8 @@ void c_emit_header(TargetCtx *t, const CFlavor *f) {
   cg_line(&e, "unsigned char *arena;");
   cg_line(&e, "int ready;");
   if (f->threads) cg_line(&e, "struct RtThreads *threads; /* the thread pool, started by init */");
+  cg_line(&e, "gpux_profile_fn profile; /* see %s_set_profiler */", p);
+  cg_line(&e, "void *profile_user;");
   cg_line(&e, "} %s_ctx;", p);
   cg_blank(&e);
   io_struct(t, &e, t->g->inputs, t->g->ninputs, 1);
@@ -101,6 +103,11 @@ void c_emit_header(TargetCtx *t, const CFlavor *f) {
   cg_line(&e, "/* Ends the context: %s. */",
           f->threads ? "stops its threads and frees the pool" : "nothing to free");
   cg_line(&e, "void %s_release(%s_ctx *ctx);", p, p);
+  cg_line(&e, "/* Calls fn(user, node, 0) before and fn(user, node, 1) after each node of");
+  cg_line(&e, "   every later run (NULL: none). GPUX_ERR_UNSUPPORTED unless the model was");
+  cg_line(&e, "   built with profiling (%s). */",
+          t->o->profile ? "it was" : "gpuxc build --profile, or build.profile in gpux.yml");
+  cg_line(&e, "int %s_set_profiler(%s_ctx *ctx, gpux_profile_fn fn, void *user);", p, p);
   cg_line(&e, "/* Returns GPUX_OK; outputs must not overlap inputs. */");
   cg_line(&e, "int %s_run(%s_ctx *ctx, const %s_inputs *in, %s_outputs *out);", p, p, p, p);
   cg_line(&e, "/* The same with inputs and outputs in the order of %s_info(). */", p);
@@ -144,9 +151,34 @@ static void tensor_infos(TargetCtx *t, Emitter *e, const int *ids, int n, const 
   cg_line(e, "};");
 }
 
+/* The node table of a profiled model: name, op and shapes per node. */
+static void node_infos(TargetCtx *t, Emitter *e) {
+  cg_line(e, "static const gpux_node_info nodes[] = {");
+  for (int i = 0; i < t->g->nnodes; i++) {
+    const IrNode *n = &t->g->nodes[i];
+    StrBuf name, op, shapes, sh;
+    sb_init(&name);
+    sb_init(&op);
+    sb_init(&shapes);
+    sb_init(&sh);
+    cg_cstring(&name, n->name);
+    cg_cstring(&op, n->op_type);
+    c_node_shapes(t->g, &sh, n);
+    cg_cstring(&shapes, sh.s ? sh.s : "");
+    cg_line(e, "{%s, %s, %s},", name.s, op.s, shapes.s);
+    sb_free(&name);
+    sb_free(&op);
+    sb_free(&shapes);
+    sb_free(&sh);
+  }
+  if (!t->g->nnodes) cg_line(e, "{0}");
+  cg_line(e, "};");
+}
+
 void c_emit_info(TargetCtx *t, const CFlavor *f, Emitter *e) {
   tensor_infos(t, e, t->g->inputs, t->g->ninputs, "input");
   tensor_infos(t, e, t->g->outputs, t->g->noutputs, "output");
+  if (t->o->profile) node_infos(t, e);
   StrBuf name, version;
   sb_init(&name);
   sb_init(&version);
@@ -155,9 +187,9 @@ void c_emit_info(TargetCtx *t, const CFlavor *f, Emitter *e) {
   cg_line(e, "static const gpux_model_info info = {");
   cg_line(e, "%s, %s, \"%s\", \"%s\",", name.s, version.s, f->target, t->prefix);
   cg_line(e, "%d, %d, inputs, outputs,", t->g->ninputs, t->g->noutputs);
-  cg_line(e, "%lld, %lld, %lld, %d, %d,", (long long)t->plan->arena_bytes,
+  cg_line(e, "%lld, %lld, %lld, %d, %d, %s,", (long long)t->plan->arena_bytes,
           (long long)t->w->bytes, (long long)t->plan->sum_bytes, t->g->nnodes,
-          f->threads ? f->default_threads : 1);
+          f->threads ? f->default_threads : 1, t->o->profile ? "nodes" : "0");
   cg_line(e, "};");
   cg_blank(e);
   sb_free(&name);
@@ -177,6 +209,8 @@ void c_emit_api(TargetCtx *t, const CFlavor *f, Emitter *e) {
   cg_line(e, "if (!ctx || (%s_ARENA_BYTES > 0 && !arena)) return GPUX_ERR_ARG;", macro);
   cg_line(e, "if ((uintptr_t)arena %% GPUX_ARENA_ALIGN) return GPUX_ERR_ARG;");
   cg_line(e, "ctx->arena = arena;");
+  cg_line(e, "ctx->profile = 0;");
+  cg_line(e, "ctx->profile_user = 0;");
   if (f->threads) {
     cg_line(e, "ctx->ready = 0;");
     cg_line(e, "ctx->threads = (RtThreads *)calloc(1, sizeof(RtThreads));");
@@ -215,6 +249,20 @@ void c_emit_api(TargetCtx *t, const CFlavor *f, Emitter *e) {
     cg_line(e, "ctx->threads = NULL;");
   }
   cg_line(e, "ctx->ready = 0;");
+  cg_line(e, "}");
+  cg_blank(e);
+  cg_line(e, "int %s_set_profiler(%s_ctx *ctx, gpux_profile_fn fn, void *user) {", p, p);
+  cg_line(e, "if (!ctx) return GPUX_ERR_ARG;");
+  cg_line(e, "if (ctx->ready != 1) return GPUX_ERR_STATE;");
+  if (t->o->profile) {
+    cg_line(e, "ctx->profile = fn;");
+    cg_line(e, "ctx->profile_user = user;");
+    cg_line(e, "return GPUX_OK;");
+  } else {
+    cg_line(e, "(void)fn;");
+    cg_line(e, "(void)user;");
+    cg_line(e, "return GPUX_ERR_UNSUPPORTED;");
+  }
   cg_line(e, "}");
   cg_blank(e);
   cg_line(e, "int %s_run_v(%s_ctx *ctx, const void *const *in, void *const *out);", p, p);

@@ -16,6 +16,8 @@ typedef struct CFlavor {
 
 int c_emit_program(TargetCtx *t, const CFlavor *f, Diag *d);
 int64_t c_scratch(IrGraph *g, IrNode *n, Diag *d);
+/* "in shapes -> out shapes" of node n (as the node comments show them). */
+void c_node_shapes(const IrGraph *g, StrBuf *b, const IrNode *n);
 
 void c_emit_header(TargetCtx *t, const CFlavor *f);
 void c_emit_info(TargetCtx *t, const CFlavor *f, Emitter *e);

@@ -48,15 +48,19 @@ static void shape_list(const IrGraph *g, StrBuf *b, const int *ids, int n) {
   }
 }
 
+void c_node_shapes(const IrGraph *g, StrBuf *b, const IrNode *n) {
+  shape_list(g, b, n->in, n->nin);
+  sb_puts(b, " -> ");
+  shape_list(g, b, n->out, n->nout);
+}
+
 /* The comment before each node: index, ONNX name, op, shapes. */
 static void node_comment(TargetCtx *t, Emitter *e, int i) {
   const IrNode *n = &t->g->nodes[i];
   StrBuf b;
   sb_init(&b);
   sb_printf(&b, "/* [%d] '%s' %s: ", i, cg_comment_text(n->name), cg_comment_text(n->op_type));
-  shape_list(t->g, &b, n->in, n->nin);
-  sb_puts(&b, " -> ");
-  shape_list(t->g, &b, n->out, n->nout);
+  c_node_shapes(t->g, &b, n);
   static const char *ACT[] = {"", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid",
                               "HardSwish", "Tanh"};
   if (n->act.kind) sb_printf(&b, ", fused %s", ACT[n->act.kind]);
@@ -251,25 +255,47 @@ static void emit_copy(TargetCtx *t, Emitter *e, int dst, int src) {
   sb_free(&b);
 }
 
-static int emit_node(TargetCtx *t, const CFlavor *f, Emitter *e, int i, Diag *d) {
+/* With profiling, a call of the profiler before (end 0) or after node i. */
+static void profile_hook(TargetCtx *t, Emitter *e, int i, int end) {
+  if (t->o->profile) cg_line(e, "if (ctx->profile) ctx->profile(ctx->profile_user, %d, %d);", i, end);
+}
+
+static int emit_node_code(TargetCtx *t, const CFlavor *f, Emitter *e, int i, Diag *d) {
   IrNode *n = &t->g->nodes[i];
-  node_comment(t, e, i);
-  if (n->inline_ew) {
-    cg_line(e, "/* computed inside the loop of the node that reads it */");
-    return 0;
-  }
+  int rc;
   switch (n->op->lower_kind) {
   case OPL_VIEW:
-    if (memplan_view_is_alias(t->plan, n))
+    if (memplan_view_is_alias(t->plan, n)) {
       cg_line(e, "/* a view of its input: no code */");
-    else if (ir_bytes(&t->g->vals[n->out[0]]))
+    } else if (ir_bytes(&t->g->vals[n->out[0]])) {
+      profile_hook(t, e, i, 0);
       emit_copy(t, e, n->out[0], n->in[0]);
+      profile_hook(t, e, i, 1);
+    }
     return 0;
-  case OPL_EW: return ir_numel(&t->g->vals[n->out[0]]) ? emit_ew(t, e, i, d) : 0;
-  case OPL_KERNEL: return emit_kernel(t, f, e, i, d);
+  case OPL_EW:
+    if (!ir_numel(&t->g->vals[n->out[0]])) return 0;
+    profile_hook(t, e, i, 0);
+    rc = emit_ew(t, e, i, d);
+    profile_hook(t, e, i, 1);
+    return rc;
+  case OPL_KERNEL:
+    profile_hook(t, e, i, 0);
+    rc = emit_kernel(t, f, e, i, d);
+    profile_hook(t, e, i, 1);
+    return rc;
   case OPL_FOLD: break;
   }
   BUG("node '%s' (%s) should have been folded", n->name, n->op_type);
+}
+
+static int emit_node(TargetCtx *t, const CFlavor *f, Emitter *e, int i, Diag *d) {
+  node_comment(t, e, i);
+  if (t->g->nodes[i].inline_ew) {
+    cg_line(e, "/* computed inside the loop of the node that reads it */");
+    return 0;
+  }
+  return emit_node_code(t, f, e, i, d);
 }
 
 /* Graph outputs not written in place by a node: copied at the end. */

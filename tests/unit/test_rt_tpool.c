@@ -94,6 +94,32 @@ TEST(back_to_back_and_after_sleep) {
   rt_tp_stop(&p);
 }
 
+/* Jobs alternate between two functions and two argument blocks, with task
+ * counts that change every time, on more threads than there are cores: a
+ * worker that wakes late must never run a task of an old job with a new
+ * job's function or argument, nor a task twice. */
+static void other_task(void *arg, int64_t t) {
+  Job *j = (Job *)arg;
+  __atomic_add_fetch(&j->hits[t], 100, __ATOMIC_RELAXED);
+}
+
+TEST(late_workers_never_mix_jobs) {
+  static Job a, b;
+  RtThreads p;
+  int bad = 0;
+  CHECK_EQ_INT(rt_tp_start(&p, 6), 0);
+  for (int round = 0; round < 20000 && !bad; round++) {
+    int64_t n = 2 + round % 5;
+    Job *j = round & 1 ? &b : &a;
+    memset(j->hits, 0, sizeof j->hits);
+    rt_tp_run(&p, n, round % 3 ? count_task : other_task, j);
+    for (int64_t t = 0; t < NTASK; t++)
+      if (j->hits[t] != (t >= n ? 0 : round % 3 ? 1 : 100)) bad = 1;
+  }
+  CHECK(!bad);
+  rt_tp_stop(&p);
+}
+
 TEST(clamps_and_counts) {
   RtThreads p;
   CHECK_EQ_INT(rt_tp_start(&p, 0), 0);
@@ -106,6 +132,7 @@ int main(void) {
   RUN(serial_pool_and_null);
   RUN(every_task_once_on_several_threads);
   RUN(back_to_back_and_after_sleep);
+  RUN(late_workers_never_mix_jobs);
   RUN(clamps_and_counts);
   TEST_MAIN_END();
 }
