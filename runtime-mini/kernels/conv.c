@@ -53,6 +53,7 @@ static void conv_range(int64_t n, int64_t s, int64_t off, int64_t bound, int64_t
   int64_t l = off >= 0 ? 0 : conv_ceil_div(-off, s);
   int64_t h = conv_ceil_div(bound - off, s);
   if (h > n) h = n;
+  if (h < 0) h = 0; /* the first position is past the bound already */
   if (l > h) l = h;
   *lo = l, *hi = h;
 }

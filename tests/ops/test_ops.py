@@ -156,6 +156,9 @@ CONV = [
     conv("conv2d-depthwise-multiplier2", (2, 3, 6, 6), (6, 1, 3, 3), group=3, strides=[2, 2]),
     conv("conv2d-dilations2", (1, 2, 9, 9), (3, 2, 3, 3), dilations=[2, 2], pads=[2, 2, 2, 2]),
     conv("conv2d-dilations-1x2", (1, 2, 8, 9), (3, 2, 3, 3), dilations=[1, 2]),
+    # taps that start past the row's end (the im2col route once wrote before its row)
+    conv("conv2d-dilated-taps-past-the-row", (1, 2, 10, 5), (4, 1, 3, 5), group=2,
+         dilations=[1, 3], pads=[1, 5, 1, 3]),
     conv("conv2d-strides2-pads1", (1, 3, 9, 9), (4, 3, 3, 3), strides=[2, 2], pads=[1, 1, 1, 1]),
     conv("conv2d-strides-2x1", (1, 3, 8, 7), (2, 3, 3, 3), strides=[2, 1]),
     conv("conv2d-asym-pads", (1, 2, 6, 7), (3, 2, 3, 3), pads=[0, 1, 2, 1]),
