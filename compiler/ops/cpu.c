@@ -20,12 +20,16 @@
  *
  * CpuPool: MaxPool (without Indices) or AveragePool, 2-D; the portable op's
  * parameters. CpuGlobalAvgPool: GlobalAveragePool.
- * Kernels: runtime-mini/kernels/cpu_conv.c, cpu_gemm.c, cpu_dw.c and
- * cpu_pool.c. */
+ *
+ * CpuSoftmax, CpuLayerNorm: float32 Softmax (LogSoftmax) and
+ * LayerNormalization with the portable op's inputs, outputs and parameters.
+ * Kernels: runtime-mini/kernels/cpu_conv.c, cpu_gemm.c, cpu_dw.c,
+ * cpu_pool.c and cpu_norm.c. */
 #include <string.h>
 
 #include "cpu_conv.h"
 #include "cpu_dw.h"
+#include "cpu_norm.h"
 #include "cpu_pool.h"
 #include "op.h"
 #include "rt_kernels.h"
@@ -38,6 +42,9 @@ KERNEL_DEF(K_CPU_MAXPOOL, rt_cpu_maxpool_f32, "cpu_pool.c", RtPool, 3, KA(0), KA
 KERNEL_DEF(K_CPU_AVGPOOL, rt_cpu_avgpool_f32, "cpu_pool.c", RtPool, 3, KA(0), KA(1), KA(2));
 KERNEL_DEF(K_CPU_GAP, rt_cpu_global_avgpool_f32, "cpu_pool.c", RtCpuGlobalPool, 5, KA(0), KA(1),
            KA(2), KA(3), KA(4));
+KERNEL_DEF(K_CPU_SOFTMAX, rt_cpu_softmax_f32, "cpu_norm.c", RtSoftmax, 3, KA(0), KA(1), KA(2));
+KERNEL_DEF(K_CPU_LAYERNORM, rt_cpu_layernorm_f32, "cpu_norm.c", RtLayerNorm, 7, KA(0), KA(1),
+           KA(2), KA(3), KA(4), KA(5), KA(6));
 KERNEL_DEF(K_CPU_GEMM, rt_cpu_gemm_f32, "cpu_gemm.c", RtCpuGemm, 7, KA(0), KA(1), KA(2), KA(3),
            KA(4), KA(5), KA(6));
 
@@ -128,8 +135,8 @@ static int lower_cpu_dw(OpCtx *c, KList *l) {
 }
 
 /* The portable op's single call (its parameter struct), retargeted to
- * kernel kd with no operands yet. */
-static int portable_call(OpCtx *c, const KernelDef *kd, KList *l) {
+ * kernel kd: with the portable operands (keep) or none yet. */
+static int portable_call(OpCtx *c, const KernelDef *kd, int keep, KList *l) {
   const OpDef *def = op_find("", c->n->op_type);
   KList tmp = {0};
   if (!def || def->lower(c, &tmp) || tmp.n != 1) {
@@ -137,23 +144,40 @@ static int portable_call(OpCtx *c, const KernelDef *kd, KList *l) {
     return -1;
   }
   KCall *k = kl_call(l, kd);
-  const KernelDef *keep = k->k;
+  const KernelDef *keep_k = k->k;
   *k = tmp.calls[0];
-  k->k = keep;
-  k->nargs = 0;
+  k->k = keep_k;
+  if (!keep) k->nargs = 0;
   kl_free(&tmp);
   return 0;
 }
 
 static int lower_cpu_pool(OpCtx *c, KList *l) {
   int max = strcmp(c->n->op_type, "MaxPool") == 0;
-  if (portable_call(c, max ? &K_CPU_MAXPOOL : &K_CPU_AVGPOOL, l)) return -1;
+  if (portable_call(c, max ? &K_CPU_MAXPOOL : &K_CPU_AVGPOOL, 0, l)) return -1;
   KCall *k = &l->calls[l->n - 1];
   kc_arg(k, c->n->in[0]);
   kc_arg(k, c->n->out[0]);
   kc_arg(k, KC_THREADS);
   kc_end(k);
   return 0;
+}
+
+/* The portable op's call and operands, then the thread pool. */
+static int lower_with_threads(OpCtx *c, const KernelDef *kd, KList *l) {
+  if (portable_call(c, kd, 1, l)) return -1;
+  KCall *k = &l->calls[l->n - 1];
+  kc_arg(k, KC_THREADS);
+  kc_end(k);
+  return 0;
+}
+
+static int lower_cpu_softmax(OpCtx *c, KList *l) {
+  return lower_with_threads(c, &K_CPU_SOFTMAX, l);
+}
+
+static int lower_cpu_layernorm(OpCtx *c, KList *l) {
+  return lower_with_threads(c, &K_CPU_LAYERNORM, l);
 }
 
 static int lower_cpu_gap(OpCtx *c, KList *l) {
@@ -182,5 +206,9 @@ const OpDef OP_CPU_DWCONV = {"CpuDwConv", "gpuxc.cpu", 1, 2, 4, 1, 1, OPL_KERNEL
                              lower_cpu_dw};
 const OpDef OP_CPU_POOL = {"CpuPool", "gpuxc.cpu", 1, 1, 1, 1, 1, OPL_KERNEL, 0, infer_keep,
                            lower_cpu_pool};
+const OpDef OP_CPU_SOFTMAX = {"CpuSoftmax", "gpuxc.cpu", 1, 1, 1, 1, 1, OPL_KERNEL, 0, infer_keep,
+                              lower_cpu_softmax};
+const OpDef OP_CPU_LAYERNORM = {"CpuLayerNorm", "gpuxc.cpu", 1, 2, 3, 1, 3, OPL_KERNEL, 0,
+                                infer_keep, lower_cpu_layernorm};
 const OpDef OP_CPU_GAP = {"CpuGlobalAvgPool", "gpuxc.cpu", 1, 1, 1, 1, 1, OPL_KERNEL, 0,
                           infer_keep, lower_cpu_gap};

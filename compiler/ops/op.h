@@ -63,6 +63,7 @@ extern const OpDef OP_SELECT;
 /* The cpu target's kernels with pre-packed weights (ops/cpu.c), made by its
  * prepare step from Conv, MatMul and Gemm nodes. */
 extern const OpDef OP_CPU_CONV, OP_CPU_GEMM, OP_CPU_DWCONV, OP_CPU_POOL, OP_CPU_GAP;
+extern const OpDef OP_CPU_SOFTMAX, OP_CPU_LAYERNORM;
 
 /* The RtConv fields (no operands) of Conv node c whose weights have the
  * shape of w (conv.c). */

@@ -15,15 +15,6 @@ static int is_op(const IrNode *n, const char *name) {
   return n->op && strcmp(n->op->name, name) == 0;
 }
 
-/* A constant float scalar input, or 0 if there is none. */
-static int const_scalar(IrGraph *g, const IrNode *n, int i, float *v) {
-  if (i >= n->nin || n->in[i] < 0) return 0;
-  IrValue *x = &g->vals[n->in[i]];
-  if (!(x->flags & VF_CONST) || x->dtype != DT_F32 || ir_numel(x) != 1) return 0;
-  *v = *(const float *)x->data;
-  return 1;
-}
-
 /* The activation of node a as an IrAct, or kind 0 if it cannot be fused. */
 static IrAct act_of(IrGraph *g, const IrNode *a) {
   IrAct r = {0, 0, 0};
@@ -32,6 +23,10 @@ static IrAct act_of(IrGraph *g, const IrNode *a) {
   else if (is_op(a, "Sigmoid")) r.kind = RT_ACT_SIGMOID;
   else if (is_op(a, "Tanh")) r.kind = RT_ACT_TANH;
   else if (is_op(a, "HardSwish")) r.kind = RT_ACT_HARD_SWISH;
+  else if (is_op(a, "Gelu")) {
+    const IrAttr *approx = ir_attr(a, "approximate");
+    if (!approx || (approx->s && strcmp(approx->s, "none") == 0)) r.kind = RT_ACT_GELU;
+  }
   else if (is_op(a, "LeakyRelu")) {
     r.kind = RT_ACT_LEAKY_RELU;
     r.alpha = alpha ? alpha->f : 0.01f;
@@ -40,7 +35,7 @@ static IrAct act_of(IrGraph *g, const IrNode *a) {
     r.alpha = alpha ? alpha->f : 0.2f;
     r.beta = beta ? beta->f : 0.5f;
   } else if (is_op(a, "Clip")) {
-    if (const_scalar(g, a, 1, &r.alpha) && const_scalar(g, a, 2, &r.beta)) r.kind = RT_ACT_CLIP;
+    if (pass_const_f32(g, a, 1, &r.alpha) && pass_const_f32(g, a, 2, &r.beta)) r.kind = RT_ACT_CLIP;
   }
   return r;
 }

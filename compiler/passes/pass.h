@@ -11,6 +11,7 @@ typedef int (*PassFn)(IrGraph *g, const Options *o, StrBuf *log, Diag *d);
 int pass_identity(IrGraph *g, const Options *o, StrBuf *log, Diag *d);
 int pass_fold(IrGraph *g, const Options *o, StrBuf *log, Diag *d);
 int pass_dce(IrGraph *g, const Options *o, StrBuf *log, Diag *d);
+int pass_fuse_gelu(IrGraph *g, const Options *o, StrBuf *log, Diag *d);
 int pass_fuse_bn(IrGraph *g, const Options *o, StrBuf *log, Diag *d);
 int pass_fuse_bias(IrGraph *g, const Options *o, StrBuf *log, Diag *d);
 int pass_fuse_act(IrGraph *g, const Options *o, StrBuf *log, Diag *d);
@@ -25,5 +26,7 @@ int run_late_passes(IrGraph *g, const Options *o, FILE *out, Diag *d);
 /* The single consumer node of value v, or -1 (none, several, or v is a graph
  * output). Needs ir_count_uses. */
 int pass_sole_consumer(IrGraph *g, int v);
+/* 1 and *v if input i of n is a float32 constant of one element, else 0. */
+int pass_const_f32(IrGraph *g, const IrNode *n, int i, float *v);
 
 #endif

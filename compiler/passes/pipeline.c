@@ -13,6 +13,7 @@ static const Pass PASSES[] = {
     {"identity", pass_identity, 1},
     {"fold", pass_fold, 1},
     {"dce", pass_dce, 1},
+    {"fuse-gelu", pass_fuse_gelu, 1},
     {"fuse-bn", pass_fuse_bn, 1},
     {"fuse-bias", pass_fuse_bias, 1},
     {"fuse-act", pass_fuse_act, 1},
@@ -32,6 +33,14 @@ int pass_sole_consumer(IrGraph *g, int v) {
       if (n->in[j] == v) return i;
   }
   return -1;
+}
+
+int pass_const_f32(IrGraph *g, const IrNode *n, int i, float *v) {
+  if (i >= n->nin || n->in[i] < 0) return 0;
+  IrValue *x = &g->vals[n->in[i]];
+  if (!(x->flags & VF_CONST) || x->dtype != DT_F32 || ir_numel(x) != 1) return 0;
+  *v = *(const float *)x->data;
+  return 1;
 }
 
 static int run_table(const Pass *PASSES, size_t npasses, IrGraph *g, const Options *o, FILE *out,

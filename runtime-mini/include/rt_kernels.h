@@ -40,8 +40,14 @@ enum {
   RT_ACT_SIGMOID = 4,
   RT_ACT_HARD_SIGMOID = 5, /* alpha, beta */
   RT_ACT_HARD_SWISH = 6,
-  RT_ACT_TANH = 7
+  RT_ACT_TANH = 7,
+  RT_ACT_GELU = 8          /* x/2 (1 + erf(x/sqrt(2))) */
 };
+
+/* The activations that SIMD kernels without their own vector code for them
+ * leave to a scalar pass through rt_act_f32. */
+#define RT_ACT_TRANSCENDENTAL(a) \
+  ((a) == RT_ACT_SIGMOID || (a) == RT_ACT_TANH || (a) == RT_ACT_GELU)
 
 /* Convolution, 1 to 3 spatial dims. Spatial arrays are (d, h, w); a 2-D conv
  * has in[0] = out[0] = k[0] = 1, stride[0] = dil[0] = 1, pad_begin[0] = 0.

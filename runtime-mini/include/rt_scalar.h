@@ -359,6 +359,7 @@ static inline float rt_act_f32(float v, int64_t act, float alpha, float beta) {
   case 5: return rt_hard_sigmoid_f32(v, alpha, beta);
   case 6: return rt_hard_swish_f32(v);
   case 7: return rt_tanh_f32(v);
+  case 8: return rt_gelu_f32(v);
   default: return v;
   }
 }

@@ -119,11 +119,11 @@ static void cpu_dw_range(int64_t n, int64_t s, int64_t off, int64_t bound, int64
 }
 
 /* Applies the activation to the n outputs at yr: all of it, or only
- * Sigmoid and Tanh (vec_done: the others are done). */
+ * Sigmoid, Tanh and Gelu (vec_done: the others are done). */
 static void cpu_dw_epilogue(const CpuDwGeom *g, float *yr, int64_t n, int vec_done) {
   int64_t j;
   float al = g->alpha, be = g->beta;
-  switch (vec_done && g->act != RT_ACT_SIGMOID && g->act != RT_ACT_TANH ? RT_ACT_NONE : g->act) {
+  switch (vec_done && !RT_ACT_TRANSCENDENTAL(g->act) ? RT_ACT_NONE : g->act) {
     case RT_ACT_NONE: break;
     case RT_ACT_RELU:
       for (j = 0; j < n; j++) yr[j] = rt_relu_f32(yr[j]);

@@ -30,6 +30,8 @@
 
 #if RT_CPU_ISA_NATIVE != RT_CPU_ISA_GENERIC
 #include <immintrin.h>
+
+#include "cpu_vmath.h"
 #endif
 
 #if defined(__GNUC__)
@@ -287,11 +289,21 @@ static void cpu_gemm_macro(const CpuGemmJob *g, const float *ap, const float *bp
                            int64_t kc, int64_t ic, int64_t mc, int64_t jc, int64_t nc, float *c,
                            const float *rb, const float *res, CpuGemmEpi e) {
   const RtCpuGemm *p = g->p;
-  int64_t jr, ir;
+  int64_t jr, ir, nir = (mc + CPU_GEMM_MR - 1) / CPU_GEMM_MR;
   for (jr = 0; jr < nc; jr += CPU_GEMM_NR) {
     int64_t nr = cpu_gemm_min(CPU_GEMM_NR, nc - jr);
+    /* the next B panel, a share of its lines per A panel (into L2: packed
+     * weights come from memory once per run) */
+    const char *next = jr + CPU_GEMM_NR < nc ? (const char *)(bp + (jr / CPU_GEMM_NR + 1) * bps)
+                                             : NULL;
+    int64_t lines = kc * CPU_GEMM_NR * (int64_t)sizeof(float) / 64, share = lines / nir + 1;
     for (ir = 0; ir < mc; ir += CPU_GEMM_MR) {
       int64_t mr = cpu_gemm_min(CPU_GEMM_MR, mc - ir), i = ic + ir, j = jc + jr;
+#if defined(__GNUC__)
+      if (next)
+        for (int64_t l = ir / CPU_GEMM_MR * share, le = cpu_gemm_min(lines, l + share); l < le; l++)
+          __builtin_prefetch(next + 64 * l, 0, 2);
+#endif
       float *ct = c + i * p->ldc + j;
       e.rb = rb ? rb + i : NULL;
       e.cb = g->cb ? g->cb + j : NULL;

@@ -62,7 +62,8 @@ typedef void (*CpuGemmUkr)(int64_t kc, const float *a, const float *b, float *c,
 /* ---- micro-kernels ---- */
 
 #if RT_CPU_ISA_NATIVE != RT_CPU_ISA_GENERIC
-/* After a vector epilogue: Sigmoid and Tanh (and unknown codes) as scalars. */
+/* After a vector epilogue: Sigmoid and Tanh as scalars (Gelu has its vector
+ * code, cpu_vmath.h). */
 static void cpu_gemm_act_tail(float *c, int64_t ldc, int64_t mr, int64_t nr, const CpuGemmEpi *e) {
   int64_t i;
   if (!e->last || (e->act != RT_ACT_SIGMOID && e->act != RT_ACT_TANH)) return;
@@ -89,6 +90,7 @@ CPU_GEMM_INLINE __m512 cpu_gemm_act16(__m512 x, const CpuGemmEpi *e) {
     case RT_ACT_HARD_SWISH:
       v = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(1.0f / 6.0f), x), _mm512_set1_ps(0.5f));
       return _mm512_mul_ps(x, _mm512_min_ps(one, _mm512_max_ps(z, v)));
+    case RT_ACT_GELU: return cpu_gelu16(x);
     default: return x;
   }
 }
@@ -290,6 +292,7 @@ CPU_GEMM_INLINE __m256 cpu_gemm_act8(__m256 x, const CpuGemmEpi *e) {
     case RT_ACT_HARD_SWISH:
       v = _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(1.0f / 6.0f), x), _mm256_set1_ps(0.5f));
       return _mm256_mul_ps(x, _mm256_min_ps(one, _mm256_max_ps(z, v)));
+    case RT_ACT_GELU: return cpu_gelu8(x);
     default: return x;
   }
 }

@@ -62,7 +62,7 @@ static void node_comment(TargetCtx *t, Emitter *e, int i) {
   sb_printf(&b, "/* [%d] '%s' %s: ", i, cg_comment_text(n->name), cg_comment_text(n->op_type));
   c_node_shapes(t->g, &b, n);
   static const char *ACT[] = {"", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid",
-                              "HardSwish", "Tanh"};
+                              "HardSwish", "Tanh", "Gelu"};
   if (n->act.kind) sb_printf(&b, ", fused %s", ACT[n->act.kind]);
   sb_puts(&b, " */");
   cg_line(e, "%s", b.s);
@@ -332,7 +332,8 @@ static void copy_runtime(TargetCtx *t, const CFlavor *f, Emitter *e, Diag *d) {
     kl_free(&l);
   }
   /* Files a kernel file includes in unity builds. */
-  static const char *const DEPS[][2] = {{"cpu_conv.c", "cpu_gemm.c"}};
+  static const char *const DEPS[][2] = {
+      {"cpu_conv.c", "cpu_gemm.c"}, {"cpu_norm.c", "softmax.c"}, {"cpu_norm.c", "norm.c"}};
   for (size_t k = 0; k < ARRAY_LEN(DEPS); k++) {
     int has = 0, dep = 0;
     for (int i = 0; i < nsrc; i++) {

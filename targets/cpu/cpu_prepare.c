@@ -229,6 +229,19 @@ static int prepare_batched_matmul(IrGraph *g, int i) {
   return 1;
 }
 
+/* Softmax, LogSoftmax and LayerNormalization whose operands are all
+ * float32: the same parameters, on the pool (cpu_norm.c). */
+static int prepare_norm(IrGraph *g, int i) {
+  IrNode *n = &g->nodes[i];
+  if (n->half_type != DT_UNDEF) return 0;
+  for (int k = 0; k < n->nin; k++)
+    if (n->in[k] >= 0 && g->vals[n->in[k]].dtype != DT_F32) return 0;
+  for (int k = 0; k < n->nout; k++)
+    if (n->out[k] >= 0 && g->vals[n->out[k]].dtype != DT_F32) return 0;
+  n->op = is_op(n, "LayerNormalization") ? &OP_CPU_LAYERNORM : &OP_CPU_SOFTMAX;
+  return 1;
+}
+
 int cpu_prepare(IrGraph *g, const Options *o, Diag *d) {
   int isa = cpu_isa_id(o->cpu);
   ir_count_uses(g);
@@ -242,6 +255,8 @@ int cpu_prepare(IrGraph *g, const Options *o, Diag *d) {
     }
     else if (is_op(n, "MaxPool") || is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool"))
       prepare_pool(g, i, d);
+    else if (is_op(n, "Softmax") || is_op(n, "LogSoftmax") || is_op(n, "LayerNormalization"))
+      prepare_norm(g, i);
     ir_count_uses(g);
   }
   ir_compact(g);

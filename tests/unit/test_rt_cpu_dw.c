@@ -137,8 +137,8 @@ static int check_exact(const char *what, const float *got, const float *want, in
 }
 
 /* alpha and beta of each activation (Clip's are changed to ReLU6's once) */
-static float act_alpha[8] = {0, 0, 0.1f, -0.5f, 0, 0.2f, 0, 0};
-static float act_beta[8] = {0, 0, 0, 0.5f, 0, 0.5f, 0, 0};
+static float act_alpha[9] = {0, 0, 0.1f, -0.5f, 0, 0.2f, 0, 0, 0};
+static float act_beta[9] = {0, 0, 0, 0.5f, 0, 0.5f, 0, 0, 0};
 
 /* ---- depthwise conv */
 
@@ -262,7 +262,7 @@ TEST(dw_listed_shapes) {
   size_t i;
   int64_t act;
   for (i = 0; i < sizeof DW_CASES / sizeof DW_CASES[0]; i++)
-    for (act = 0; act <= RT_ACT_TANH; act++) {
+    for (act = 0; act <= RT_ACT_GELU; act++) {
       int with_bias = (int)(act & 1), with_res = (int)(act >> 1 & 1);
       CHECK(run_dw(&DW_CASES[i], act, with_bias, with_res, (int)(act % 5), 0, 0));
       CHECK(run_dw(&DW_CASES[i], act, !with_bias, !with_res, (int)((act + 2) % 5), 0, 0));

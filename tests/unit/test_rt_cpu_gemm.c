@@ -73,8 +73,9 @@ static int guards_ok(const float *a, int64_t n) {
   return 1;
 }
 
-static const float ACT_ALPHA[8] = {0, 0, 0.1f, -0.5f, 0, 0.2f, 0, 0};
-static const float ACT_BETA[8] = {0, 0, 0, 0.5f, 0, 0.5f, 0, 0};
+#define NACT 9 /* RT_ACT_NONE .. RT_ACT_GELU */
+static const float ACT_ALPHA[NACT] = {0, 0, 0.1f, -0.5f, 0, 0.2f, 0, 0, 0};
+static const float ACT_BETA[NACT] = {0, 0, 0, 0.5f, 0, 0.5f, 0, 0, 0};
 
 /* |got - want| within tol * (mag + 1e-3); records the worst ratio. */
 static int close_to(float got, double want, double mag, double tol) {
@@ -266,7 +267,7 @@ TEST(gemm_shapes) {
     for (b = 0; b < sizeof ns / sizeof ns[0]; b++)
       for (c = 0; c < sizeof ks / sizeof ks[0]; c++) {
         GemmCase g = gemm_case(ms[a], ns[b], ks[c]);
-        g.act = (int)irand(0, 7), g.row_bias = (int)irand(0, 1), g.col_bias = (int)irand(0, 1);
+        g.act = (int)irand(0, NACT - 1), g.row_bias = (int)irand(0, 1), g.col_bias = (int)irand(0, 1);
         CHECK(run_gemm(&g));
       }
 }
@@ -274,7 +275,7 @@ TEST(gemm_shapes) {
 TEST(gemm_epilogues) {
   int bits, act;
   for (bits = 0; bits < 32; bits++)
-    for (act = 0; act < 8; act++) {
+    for (act = 0; act < NACT; act++) {
       GemmCase g = gemm_case(irand(1, 33), irand(1, 70), irand(1, 40));
       g.accumulate = bits & 1, g.alpha = bits >> 1 & 1, g.row_bias = bits >> 2 & 1;
       g.col_bias = bits >> 3 & 1, g.res = bits >> 4 & 1, g.act = act;
@@ -464,7 +465,7 @@ TEST(conv_layers) {
                    conv_case(300, 17, 3, 1, 1, 0), conv_case(6, 9, 5, 5, 1, 2)};
   size_t i;
   for (i = 0; i < sizeof cs / sizeof cs[0]; i++) {
-    cs[i].bias = 1, cs[i].act = (int)(i % 8), cs[i].n = 1 + (int64_t)(i % 2);
+    cs[i].bias = 1, cs[i].act = (int)(i % NACT), cs[i].n = 1 + (int64_t)(i % 2);
     CHECK(run_conv(&cs[i]));
     cs[i].res = 1, cs[i].foreign = 1, cs[i].bias = 0;
     CHECK(run_conv(&cs[i]));
@@ -514,7 +515,7 @@ TEST(conv_random) {
     c.pt = irand(0, 3), c.pl = irand(0, 3), c.pb = irand(0, 3), c.pr = irand(0, 3);
     if (c.ih + c.pt + c.pb < c.dh * (c.kh - 1) + 1) c.pb += c.dh * (c.kh - 1);
     if (c.iw + c.pl + c.pr < c.dw * (c.kw - 1) + 1) c.pr += c.dw * (c.kw - 1);
-    c.bias = r & 1, c.res = r >> 1 & 1, c.act = r % 8, c.foreign = r % 7 == 3;
+    c.bias = r & 1, c.res = r >> 1 & 1, c.act = r % NACT, c.foreign = r % 7 == 3;
     CHECK(run_conv(&c));
   }
 }
