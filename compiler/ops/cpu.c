@@ -13,7 +13,8 @@
  * shape) the fourth, each may be absent. Attributes m, n, k, alpha; with
  * b_packed 0, B is a run-time [.., K, N] and attribute batch (the output's
  * batch dims) and a_bs / b_bs (A's and B's batch strides, 0 where they
- * broadcast) make it one GEMM per batch.
+ * broadcast) make it one GEMM per batch; attributes a_rs and a_cs, when
+ * present, are A's row and column strides (else K and 1).
  *
  * CpuDwConv: a depthwise Conv (group = C), inputs X, W, B, R as CpuConv's
  * but W as the model gives it.
@@ -88,8 +89,9 @@ static int lower_cpu_gemm(OpCtx *c, KList *l) {
   kc_i(k, "k", kk);
   kc_i(k, "a_packed", 0);
   kc_i(k, "b_packed", packed);
-  kc_i(k, "a_rs", kk);
-  kc_i(k, "a_cs", 1);
+  const IrAttr *a_rs = ir_attr(c->n, "a_rs"), *a_cs = ir_attr(c->n, "a_cs");
+  kc_i(k, "a_rs", a_rs ? a_rs->i : kk); /* strides other than A's own: a Transpose folded in */
+  kc_i(k, "a_cs", a_cs ? a_cs->i : 1);
   kc_i(k, "b_rs", packed ? 0 : attr_i(c->n, "b_rs"));
   kc_i(k, "b_cs", packed ? 0 : attr_i(c->n, "b_cs"));
   kc_i(k, "ldc", n);

@@ -188,9 +188,39 @@ static IrAttr *ints_attr(IrGraph *g, int i, const char *name, const int64_t *v, 
   return a;
 }
 
+/* The element strides of operand v of node i, in *st (rank entries): its
+ * own (row-major), or, when v is a float32 Transpose read only by node i,
+ * those of the Transpose's input permuted; then *src is that input and the
+ * Transpose is dead. Attention's head split (Reshape then Transpose of Q,
+ * K and V) so becomes strides of the GEMM instead of a copy. */
+static void operand_strides(IrGraph *g, int i, int v, int64_t *st, int *src) {
+  const IrValue *x = &g->vals[v];
+  int r = x->rank, p = x->producer;
+  *src = v;
+  st[r - 1] = 1;
+  for (int d = r - 2; d >= 0; d--) st[d] = st[d + 1] * x->dims[d + 1];
+  if (p < 0 || p >= i || !is_op(&g->nodes[p], "Transpose") || pass_sole_consumer(g, v) != i)
+    return;
+  IrNode *t = &g->nodes[p];
+  const IrValue *in = &g->vals[t->in[0]];
+  const IrAttr *perm = ir_attr(t, "perm");
+  if (in->dtype != DT_F32 || in->rank != r || (perm && perm->n != r)) return;
+  int64_t ist[IR_MAX_RANK];
+  ist[r - 1] = 1;
+  for (int d = r - 2; d >= 0; d--) ist[d] = ist[d + 1] * in->dims[d + 1];
+  for (int d = 0; d < r; d++) {
+    int64_t q = perm ? perm->ints[d] : r - 1 - d;
+    if (q < 0 || q >= r) return;
+    st[d] = ist[q];
+  }
+  *src = t->in[0];
+  t->dead = 1;
+}
+
 /* MatMul of two run-time operands of the same rank 2 to 6 whose batch
  * dims match or broadcast (attention's Q K^T and P V): one GEMM per batch
- * on the cpu kernel, B unpacked. */
+ * on the cpu kernel, B unpacked, either operand read through the strides
+ * of a Transpose it comes from (operand_strides). */
 static int prepare_batched_matmul(IrGraph *g, int i) {
   IrNode *n = &g->nodes[i];
   IrValue *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out[0]];
@@ -199,22 +229,29 @@ static int prepare_batched_matmul(IrGraph *g, int i) {
   if (n->nin > 2 && n->in[2] >= 0) return 0;
   int64_t m = a->dims[r - 2], k = a->dims[r - 1], nn = b->dims[r - 1];
   if (m == 0 || k == 0 || nn == 0 || b->dims[r - 2] != k) return 0;
-  int64_t batch[4], abs[4], bbs[4], as = m * k, bs = k * nn;
+  int64_t batch[4], abs[4], bbs[4];
   for (int d = r - 3; d >= 0; d--) {
     int64_t da = a->dims[d], db = b->dims[d];
     if (da != db && da != 1 && db != 1) return 0;
+  }
+  int64_t ast[IR_MAX_RANK], bst[IR_MAX_RANK];
+  int asrc, bsrc;
+  operand_strides(g, i, n->in[0], ast, &asrc);
+  operand_strides(g, i, n->in[1], bst, &bsrc);
+  n = &g->nodes[i];
+  for (int d = r - 3; d >= 0; d--) {
     batch[d] = y->dims[d];
-    abs[d] = da == 1 ? 0 : as;
-    bbs[d] = db == 1 ? 0 : bs;
-    as *= da;
-    bs *= db;
+    abs[d] = a->dims[d] == 1 ? 0 : ast[d];
+    bbs[d] = b->dims[d] == 1 ? 0 : bst[d];
   }
   ir_add_attr(g, n, "m", AT_INT)->i = m;
   ir_add_attr(g, n, "n", AT_INT)->i = nn;
   ir_add_attr(g, n, "k", AT_INT)->i = k;
   ir_add_attr(g, n, "b_packed", AT_INT)->i = 0;
-  ir_add_attr(g, n, "b_rs", AT_INT)->i = nn;
-  ir_add_attr(g, n, "b_cs", AT_INT)->i = 1;
+  ir_add_attr(g, n, "a_rs", AT_INT)->i = ast[r - 2];
+  ir_add_attr(g, n, "a_cs", AT_INT)->i = ast[r - 1];
+  ir_add_attr(g, n, "b_rs", AT_INT)->i = bst[r - 2];
+  ir_add_attr(g, n, "b_cs", AT_INT)->i = bst[r - 1];
   ir_add_attr(g, n, "alpha", AT_FLOAT)->f = 1.0f;
   if (r > 2) {
     ints_attr(g, i, "batch", batch, r - 2);
@@ -223,7 +260,7 @@ static int prepare_batched_matmul(IrGraph *g, int i) {
   }
   int res = absorb_residual(g, i);
   n = &g->nodes[i];
-  int ins[4] = {n->in[0], n->in[1], -1, res};
+  int ins[4] = {asrc, bsrc, -1, res};
   set_inputs(g, i, ins, 4);
   g->nodes[i].op = &OP_CPU_GEMM;
   return 1;

@@ -253,3 +253,52 @@ def test_prepared_kernels(isa, gpuxc, tmp_path, random_inputs, ort_run, run_exe,
     got = run_exe(tmp_path / "k", inputs, list(want))  # on one thread per CPU
     for name in want:
         assert_close(name, got[name], want[name], rtol=1e-4, atol=1e-5)
+
+
+def attention_model(scale_kt=False):
+    """Self-attention's head split: q, k, v [1, 6, 12] reshaped to 3 heads of 4 and
+    transposed, softmax(Q K^T + mask) V, heads merged back; the Transposes of Q, K (to K^T)
+    and V feed the batched MatMuls. With scale_kt, K^T is read twice (by a Mul too) and must
+    stay a copy."""
+    mk = helper.make_node
+    nodes = [mk("Reshape", [n, "heads"], [n + "h"]) for n in ("q", "k", "v")]
+    nodes += [mk("Transpose", ["qh"], ["qt"], perm=[0, 2, 1, 3]),
+              mk("Transpose", ["kh"], ["kt"], perm=[0, 2, 3, 1]),
+              mk("Transpose", ["vh"], ["vt"], perm=[0, 2, 1, 3]),
+              mk("MatMul", ["qt", "kt"], ["s"]),
+              mk("Add", ["s", "mask"], ["sm"]),
+              mk("Softmax", ["sm"], ["p"], axis=-1),
+              mk("MatMul", ["p", "vt"], ["o"]),
+              mk("Transpose", ["o"], ["ot"], perm=[0, 2, 1, 3]),
+              mk("Reshape", ["ot", "merged"], ["y"])]
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
+    if scale_kt:
+        nodes.append(mk("Mul", ["kt", "two"], ["kt2"]))
+        outputs.append(helper.make_tensor_value_info("kt2", TensorProto.FLOAT, None))
+    inits = [numpy_helper.from_array(np.array([1, 6, 3, 4], np.int64), "heads"),
+             numpy_helper.from_array(np.array([1, 6, 12], np.int64), "merged"),
+             numpy_helper.from_array(np.array(2, np.float32), "two")]
+    ins = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 6, 12]) for n in "qkv"]
+    ins.append(helper.make_tensor_value_info("mask", TensorProto.FLOAT, [1, 1, 1, 6]))
+    g = helper.make_graph(nodes, "att", ins, outputs, inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+@pytest.mark.parametrize("scale_kt", [False, True])
+def test_head_transposes_become_gemm_strides(scale_kt, gpuxc, tmp_path, random_inputs, ort_run,
+                                             run_exe, assert_close):
+    path = tmp_path / "att.onnx"
+    onnx.save(attention_model(scale_kt), path)
+    r = gpuxc_run(gpuxc, "build", path, "-o", tmp_path / "att", "-q", "--target", "cpu")
+    assert r.returncode == 0, r.stderr
+    src = (tmp_path / "att.src" / "model.c").read_text()
+    assert src.count("rt_cpu_gemm_f32(&p") == 2
+    # Q and V are read through strides; K^T too unless the Mul also reads it; the output
+    # Transpose (after the MatMul) stays
+    transposes = src.count("' Transpose: ")  # node comments
+    assert transposes == (2 if scale_kt else 1), transposes
+    inputs = random_inputs(path)
+    want = ort_run(path, inputs)
+    got = run_exe(tmp_path / "att", inputs, list(want))
+    for name in want:
+        assert_close(name, got[name], want[name], rtol=1e-5, atol=1e-6)
