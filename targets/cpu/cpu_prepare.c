@@ -217,10 +217,59 @@ static void operand_strides(IrGraph *g, int i, int v, int64_t *st, int *src) {
   t->dead = 1;
 }
 
+/* Node i (no activation) writes y; if y's only reader multiplies it by a
+ * float32 constant scalar (Mul, or Div of y by it), that node goes and the
+ * factor is returned (node i's alpha; a Div becomes a multiply by the
+ * reciprocal, as exact for attention's 1/sqrt(d) with d a power of 4). 1
+ * if none. */
+static float absorb_scale(IrGraph *g, int i) {
+  IrNode *n = &g->nodes[i];
+  float v;
+  if (n->act.kind) return 1.0f;
+  int c = pass_sole_consumer(g, n->out[0]);
+  if (c < 0) return 1.0f;
+  IrNode *s = &g->nodes[c];
+  int div = is_op(s, "Div");
+  if ((!div && !is_op(s, "Mul")) || s->nin != 2) return 1.0f;
+  int other = s->in[0] == n->out[0] ? 1 : 0;
+  if (s->in[1 - other] != n->out[0] || (div && other != 1)) return 1.0f;
+  if (!pass_const_f32(g, s, other, &v) || !(v == v) || (div && v == 0.0f)) return 1.0f;
+  if (!ir_same_shape(&g->vals[s->out[0]], &g->vals[n->out[0]])) return 1.0f;
+  n->out[0] = s->out[0];
+  s->dead = 1;
+  return div ? 1.0f / v : v;
+}
+
+/* Node i (no activation) writes y [.., M, N]; if y's only reader is an Add
+ * of y and a float32 value of N elements along y's last dim (every other dim
+ * 1: attention's mask over the keys) computed before node i, the Add
+ * becomes node i's column bias (returned; its output becomes node i's). -1
+ * if none. */
+static int absorb_column_bias(IrGraph *g, int i) {
+  IrNode *n = &g->nodes[i];
+  const IrValue *y = &g->vals[n->out[0]];
+  if (n->act.kind || y->rank < 1) return -1;
+  int c = pass_sole_consumer(g, n->out[0]);
+  if (c < 0 || !is_op(&g->nodes[c], "Add")) return -1;
+  IrNode *add = &g->nodes[c];
+  int v = add->in[0] == n->out[0] ? add->in[1] : add->in[0];
+  if (v == n->out[0] || !ir_same_shape(&g->vals[add->out[0]], y)) return -1;
+  const IrValue *b = &g->vals[v];
+  int64_t cols = y->dims[y->rank - 1];
+  if (b->dtype != DT_F32 || b->rank < 1 || b->rank > y->rank || ir_numel(b) != cols ||
+      b->dims[b->rank - 1] != cols || (b->producer >= i && !(b->flags & VF_CONST)))
+    return -1;
+  n->out[0] = add->out[0];
+  add->dead = 1;
+  return v;
+}
+
 /* MatMul of two run-time operands of the same rank 2 to 6 whose batch
  * dims match or broadcast (attention's Q K^T and P V): one GEMM per batch
  * on the cpu kernel, B unpacked, either operand read through the strides
- * of a Transpose it comes from (operand_strides). */
+ * of a Transpose it comes from (operand_strides); a following scale by a
+ * constant becomes its alpha, and a residual Add or an Add of a row vector
+ * (attention's mask) its epilogue. */
 static int prepare_batched_matmul(IrGraph *g, int i) {
   IrNode *n = &g->nodes[i];
   IrValue *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out[0]];
@@ -252,15 +301,18 @@ static int prepare_batched_matmul(IrGraph *g, int i) {
   ir_add_attr(g, n, "a_cs", AT_INT)->i = ast[r - 1];
   ir_add_attr(g, n, "b_rs", AT_INT)->i = bst[r - 2];
   ir_add_attr(g, n, "b_cs", AT_INT)->i = bst[r - 1];
-  ir_add_attr(g, n, "alpha", AT_FLOAT)->f = 1.0f;
+  float alpha = absorb_scale(g, i);
+  n = &g->nodes[i];
+  ir_add_attr(g, n, "alpha", AT_FLOAT)->f = alpha;
   if (r > 2) {
     ints_attr(g, i, "batch", batch, r - 2);
     ints_attr(g, i, "a_bs", abs, r - 2);
     ints_attr(g, i, "b_bs", bbs, r - 2);
   }
   int res = absorb_residual(g, i);
+  int cb = res < 0 ? absorb_column_bias(g, i) : -1;
   n = &g->nodes[i];
-  int ins[4] = {asrc, bsrc, -1, res};
+  int ins[4] = {asrc, bsrc, cb, res};
   set_inputs(g, i, ins, 4);
   g->nodes[i].op = &OP_CPU_GEMM;
   return 1;

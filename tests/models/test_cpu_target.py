@@ -257,8 +257,9 @@ def test_prepared_kernels(isa, gpuxc, tmp_path, random_inputs, ort_run, run_exe,
 
 def attention_model(scale_kt=False):
     """Self-attention's head split: q, k, v [1, 6, 12] reshaped to 3 heads of 4 and
-    transposed, softmax(Q K^T + mask) V, heads merged back; the Transposes of Q, K (to K^T)
-    and V feed the batched MatMuls. With scale_kt, K^T is read twice (by a Mul too) and must
+    transposed, softmax(Q K^T / 2 + mask) V, heads merged back; the Transposes of Q, K (to
+    K^T) and V feed the batched MatMuls, the scale becomes alpha and the mask (over the keys)
+    a column bias. With scale_kt, K^T is read twice (by a Mul too) and must
     stay a copy."""
     mk = helper.make_node
     nodes = [mk("Reshape", [n, "heads"], [n + "h"]) for n in ("q", "k", "v")]
@@ -266,7 +267,8 @@ def attention_model(scale_kt=False):
               mk("Transpose", ["kh"], ["kt"], perm=[0, 2, 3, 1]),
               mk("Transpose", ["vh"], ["vt"], perm=[0, 2, 1, 3]),
               mk("MatMul", ["qt", "kt"], ["s"]),
-              mk("Add", ["s", "mask"], ["sm"]),
+              mk("Div", ["s", "two"], ["sd"]),
+              mk("Add", ["sd", "mask"], ["sm"]),
               mk("Softmax", ["sm"], ["p"], axis=-1),
               mk("MatMul", ["p", "vt"], ["o"]),
               mk("Transpose", ["o"], ["ot"], perm=[0, 2, 1, 3]),
@@ -297,6 +299,7 @@ def test_head_transposes_become_gemm_strides(scale_kt, gpuxc, tmp_path, random_i
     # Transpose (after the MatMul) stays
     transposes = src.count("' Transpose: ")  # node comments
     assert transposes == (2 if scale_kt else 1), transposes
+    assert "' Add: " not in src and "' Div: " not in src  # alpha and column bias of Q K^T
     inputs = random_inputs(path)
     want = ort_run(path, inputs)
     got = run_exe(tmp_path / "att", inputs, list(want))
