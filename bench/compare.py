@@ -56,7 +56,7 @@ MODELS = {  # name: (what it is, builder)
     "mlp": ("MLP 784-1024-1024-10, batch 8 (smoke test)", lambda: zoo.mlp()),
 }
 DEFAULT_MODELS = "resnet50,mobilenetv2,bert12,resnet50-b8"
-PEAK_GFLOPS_PER_CORE = 220.0  # /work/shared/TOOLCHAIN.md: 217-222 measured with zmm FMAs
+PEAK_GFLOPS_PER_CORE = 220.0  # TOOLCHAIN.md: 217-222 measured with zmm FMAs
 RTOL, ATOL = 1e-3, 1e-4
 
 # Runs argv[2:] as a child and writes the child's ru_maxrss (KiB) to argv[1]. Linux records
@@ -115,6 +115,20 @@ def gpuxc_version():
 
 def compiler_version():
     return command_output([os.environ.get("CC", "cc"), "--version"]).split("\n")[0] or "unknown"
+
+
+def public_argv(argv):
+    """The command line as the table records it: without --work (a scratch folder of this
+    machine, which says nothing about the measurement)."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--work":
+            skip = True
+        elif not a.startswith("--work="):
+            out.append(a)
+    return out
 
 
 def load_average():
@@ -513,7 +527,7 @@ def parse_args():
 
 
 def run_all(args, work):
-    env = {"command": shlex.join(["python", *sys.argv]), "load_start": load_average(),
+    env = {"command": shlex.join(["python", *public_argv(sys.argv)]), "load_start": load_average(),
            "date": time.strftime("%Y-%m-%d %H:%M %Z")}
     _, env["floor"] = run_child(["true"], "true", 60, work)
     _, env["ort_base"] = run_child([sys.executable, ORT_RUNNER, "--baseline"],
