@@ -377,8 +377,6 @@ static int infer_pow(OpCtx *c);
   {NAME, "", SINCE, NIN_MIN, NIN_MAX, 1, 1, OPL_EW, 0, INFER, NULL, &EW_##EW}
 
 static const OpDef OP_GELU_TANH = EW_OP("Gelu", 20, 1, 1, gelu_tanh, infer_ew);
-/* Gelu with approximate "none", for passes that create one (fuse-gelu). */
-const OpDef OP_GELU = EW_OP("Gelu", 20, 1, 1, gelu, infer_gelu);
 static const OpDef OP_FMOD = EW_OP("Mod", 10, 2, 2, fmod, infer_ew);
 static const OpDef OP_ISPOSINF = EW_OP("IsInf", 10, 1, 1, isposinf, infer_ew);
 static const OpDef OP_ISNEGINF = EW_OP("IsInf", 10, 1, 1, isneginf, infer_ew);

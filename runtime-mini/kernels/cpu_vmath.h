@@ -22,6 +22,10 @@
 
 #if RT_CPU_ISA_NATIVE == RT_CPU_ISA_AVX512 || RT_CPU_ISA_NATIVE == RT_CPU_ISA_AVX2
 
+/* e^r's Taylor coefficients 1/k!, k = 0..7. */
+static const float CPU_VM_EXP[8] = {1.0f,         1.0f,          0.5f,          1.0f / 6.0f,
+                                    1.0f / 24.0f, 1.0f / 120.0f, 1.0f / 720.0f, 1.0f / 5040.0f};
+
 /* P of the Gelu, lowest degree first. */
 static const float CPU_VM_P[10] = {2.820653319e-01f,  2.828266919e-01f, 2.390352488e-01f,
                                    2.229860872e-01f,  -8.858246356e-02f, 3.984415531e-01f,
@@ -35,15 +39,13 @@ static const float CPU_VM_P[10] = {2.820653319e-01f,  2.828266919e-01f, 2.390352
 static inline __m512 cpu_exp16(__m512 y) {
   __m512 n, r, p;
   int k;
-  static const float c[8] = {1.0f,         1.0f,          0.5f,           1.0f / 6.0f,
-                             1.0f / 24.0f, 1.0f / 120.0f, 1.0f / 720.0f, 1.0f / 5040.0f};
   y = _mm512_max_ps(_mm512_set1_ps(-87.0f), _mm512_min_ps(_mm512_set1_ps(88.0f), y));
   n = _mm512_roundscale_ps(_mm512_mul_ps(y, _mm512_set1_ps(CPU_VM_LOG2E)),
                            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   r = _mm512_fnmadd_ps(n, _mm512_set1_ps(CPU_VM_LN2_HI), y);
   r = _mm512_fnmadd_ps(n, _mm512_set1_ps(CPU_VM_LN2_LO), r);
-  p = _mm512_set1_ps(c[7]);
-  for (k = 6; k >= 0; k--) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c[k]));
+  p = _mm512_set1_ps(CPU_VM_EXP[7]);
+  for (k = 6; k >= 0; k--) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(CPU_VM_EXP[k]));
   return _mm512_scalef_ps(p, n);
 }
 
@@ -67,15 +69,13 @@ static inline __m256 cpu_exp8(__m256 y) {
   __m256 n, r, p;
   __m256i e;
   int k;
-  static const float c[8] = {1.0f,         1.0f,          0.5f,           1.0f / 6.0f,
-                             1.0f / 24.0f, 1.0f / 120.0f, 1.0f / 720.0f, 1.0f / 5040.0f};
   y = _mm256_max_ps(_mm256_set1_ps(-87.0f), _mm256_min_ps(_mm256_set1_ps(88.0f), y));
   n = _mm256_round_ps(_mm256_mul_ps(y, _mm256_set1_ps(CPU_VM_LOG2E)),
                       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   r = _mm256_fnmadd_ps(n, _mm256_set1_ps(CPU_VM_LN2_HI), y);
   r = _mm256_fnmadd_ps(n, _mm256_set1_ps(CPU_VM_LN2_LO), r);
-  p = _mm256_set1_ps(c[7]);
-  for (k = 6; k >= 0; k--) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c[k]));
+  p = _mm256_set1_ps(CPU_VM_EXP[7]);
+  for (k = 6; k >= 0; k--) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(CPU_VM_EXP[k]));
   /* 2^n from its exponent bits: n is in [-126, 127] after the clamp (a NaN
    * gives garbage here, but p is NaN already) */
   e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
